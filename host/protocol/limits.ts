@@ -1,0 +1,54 @@
+// The network's limits and prices: every bound a chaincode or a transaction can hit.
+// They change what a transaction does (succeed, fail, how much fuel it used), so every peer
+// of a network must use the same values: they are protocol constants, not per-peer settings.
+// docs/limits.md explains each one; a test asserts the relations between them.
+
+/** Fuel a transaction (deploy, invoke or query, nested chaincode calls included) may burn. ≈45 ms of the tightest loop. */
+export const FUEL_PER_TRANSACTION = 1_000_000_000;
+
+/** Fuel charged at every host call, before its per-byte costs. */
+export const FUEL_HOST_CALL_BASE = 100;
+/** Fuel per byte the host reads out of, or copies into, guest memory. */
+export const FUEL_PER_BYTE_READ = 1;
+/** Fuel per byte the host must keep (state values written, events, results). */
+export const FUEL_PER_BYTE_WRITTEN = 10;
+/** Fuel per 64 KiB page a `memory.grow` asks for. */
+export const FUEL_PER_MEMORY_PAGE = 4096;
+/** `memory.copy`/`memory.fill` cost one unit per this many bytes. */
+export const MEMORY_COPY_BYTES_PER_FUEL = 64;
+
+/** Linear memory every chaincode instance starts with (pages of 64 KiB). Generous, so ordinary transactions never grow it. */
+export const MEMORY_PAGES_INITIAL = 16;
+/** Hard maximum of a chaincode's linear memory (10 MiB). `memory.grow` beyond it fails deterministically. */
+export const MEMORY_PAGES_MAX = 160;
+
+/** Call depth budget in weighted frames (weight = 1 + ceil((params + locals) / 8)); far below V8's own, non-deterministic limit. */
+export const CALL_DEPTH_UNITS_MAX = 8_192;
+/** How deep chaincode-to-chaincode calls may nest (the outermost chaincode is depth 1). */
+export const CHAINCODE_CALL_NESTING_MAX = 8;
+
+/** Bounds of what crosses the host ABI. */
+export const STATE_KEY_BYTES_MAX = 1_024;
+export const STATE_VALUE_BYTES_MAX = 1_048_576;
+export const RESULT_BYTES_MAX = 1_048_576;
+export const ITERATORS_OPEN_MAX = 16;
+export const EVENT_NAME_BYTES_MAX = 256;
+export const EVENT_PAYLOAD_BYTES_MAX = 65_536;
+export const LOG_BYTES_PER_TRANSACTION_MAX = 16_384;
+export const CHAINCODE_NAME_BYTES_MAX = 256;
+
+/** Bounds of a transaction's arguments (ctorMsg.args, function name included). */
+export const ARGS_COUNT_MAX = 1_024;
+export const ARGS_BYTES_MAX = 1_048_576;
+
+/** Bounds checked on a chaincode module at deploy time, before it is instrumented. */
+export const MODULE_BYTES_MAX = 2_097_152;
+export const MODULE_FUNCTIONS_MAX = 10_000;
+export const MODULE_LOCALS_PER_FUNCTION_MAX = 1_000;
+export const MODULE_GLOBALS_MAX = 1_000;
+export const MODULE_TABLE_ELEMENTS_MAX = 10_000;
+export const MODULE_DATA_SEGMENTS_MAX = 1_000;
+
+/** Bounds of one transaction and one block as they travel through consensus. */
+export const TRANSACTION_BYTES_MAX = 4_194_304;
+export const BLOCK_TRANSACTIONS_MAX = 10_000;
