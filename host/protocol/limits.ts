@@ -52,3 +52,11 @@ export const MODULE_DATA_SEGMENTS_MAX = 1_000;
 /** Bounds of one transaction and one block as they travel through consensus. */
 export const TRANSACTION_BYTES_MAX = 4_194_304;
 export const BLOCK_TRANSACTIONS_MAX = 10_000;
+
+/** Bytes of a transaction id (a UUID, a 64-hex sha256 id or a 128-hex chaincode name fit easily). */
+export const TXID_BYTES_MAX = 256;
+/**
+ * A transaction whose txid was committed in the last this-many blocks is rejected as a duplicate.
+ * Defined by chain position, so every peer (restarted or not) decides alike.
+ */
+export const TXID_DEDUP_WINDOW_BLOCKS = 256;

@@ -1,0 +1,225 @@
+// The peer's composition root: opens the ledger, the chaincode runtime and the executor, starts the
+// consensus plugin and the REST API, and stops them in reverse order. It is also the PeerApi the
+// REST layer serves.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ConsensusPlugin } from '../../network/consensus.ts';
+import { NoopsConsensus } from '../../network/noops/noops.ts';
+import { loadChaincodeCode } from '../chaincode/build.ts';
+import { parseHostPort } from '../config/addresses.ts';
+import type { CoreConfig } from '../config/core-config.ts';
+import { Ledger } from '../ledger/ledger.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { TransactionCodec, type Block, type BlockchainInfo, type ChaincodeSpec, type Transaction } from '../protocol/messages.ts';
+import { buildRestServer, type PeerApi, type PeerEndpoint, type TransactionStatus } from '../rest/server.ts';
+import { ChaincodeRuntime } from '../runtime/runtime.ts';
+import { PeerEvents } from './events.ts';
+import { Executor, notDeployedMessage } from './executor.ts';
+import { newDeployTransaction, newInvokeTransaction, timestampNow } from './transactions.ts';
+
+/** Deploys submitted through this peer and not yet committed or rejected, so an invoke right after is accepted. */
+const PENDING_DEPLOYS_MAX = 10_000;
+
+export interface PeerOptions {
+  config: CoreConfig;
+  logger?: Logger;
+  /** Directory chaincode paths given over REST are resolved against (default: the process's). */
+  cwd?: string;
+}
+
+export class PeerAlreadyRunningError extends Error {
+  override name = 'PeerAlreadyRunningError';
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Peer implements PeerApi {
+  readonly config: CoreConfig;
+  readonly id: string;
+  readonly dataDir: string;
+  readonly events = new PeerEvents();
+  readonly log: Logger;
+  readonly securityEnabled: boolean;
+  readonly #cwd: string;
+  #ledger: Ledger | undefined;
+  #runtime: ChaincodeRuntime | undefined;
+  #executor: Executor | undefined;
+  #consensus: ConsensusPlugin | undefined;
+  #rest: FastifyInstance | undefined;
+  #restAddress: string | undefined;
+  readonly #pendingDeploys = new Set<string>();
+
+  constructor(options: PeerOptions) {
+    this.config = options.config;
+    this.id = options.config.string('peer.id');
+    this.log = options.logger ?? silentLogger;
+    this.#cwd = options.cwd ?? process.cwd();
+    this.dataDir = resolve(this.#cwd, options.config.string('peer.fileSystemPath'));
+    this.securityEnabled = options.config.bool('security.enabled');
+  }
+
+  get pidFile(): string {
+    return join(this.dataDir, 'peer.pid');
+  }
+
+  /** The REST server's address once listening (e.g. http://127.0.0.1:7050). */
+  get restUrl(): string | undefined {
+    return this.#restAddress;
+  }
+
+  get executor(): Executor {
+    if (!this.#executor) throw new Error('peer not started');
+    return this.#executor;
+  }
+
+  get ledger(): Ledger {
+    if (!this.#ledger) throw new Error('peer not started');
+    return this.#ledger;
+  }
+
+  async start(): Promise<void> {
+    if (this.securityEnabled) {
+      throw new Error('security.enabled is true, but membership services are not available in this version of weft yet');
+    }
+    await mkdir(this.dataDir, { recursive: true });
+    await this.#claimPidFile();
+    try {
+      this.#ledger = await Ledger.open(join(this.dataDir, 'db'), {
+        deltaHistorySize: this.config.number('ledger.state.deltaHistorySize'),
+      });
+      this.#runtime = new ChaincodeRuntime();
+      this.#executor = new Executor(this.#ledger, this.#runtime, this.events);
+      await this.#executor.open();
+      this.events.on('block', ({ block }) => this.#forgetCommittedDeploys(block.transactions));
+      this.events.on('rejection', ({ transaction }) => this.#pendingDeploys.delete(transaction.txid));
+      this.#consensus = this.#createConsensus();
+      await this.#consensus.start();
+      if (this.config.bool('rest.enabled')) await this.#startRest();
+      const info = this.#ledger.blockchainInfo();
+      this.log.notice('Peer started', { id: this.id, height: info.height, rest: this.#restAddress ?? 'disabled', data: this.dataDir });
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#rest?.close();
+    this.#rest = undefined;
+    await this.#consensus?.stop();
+    this.#consensus = undefined;
+    await this.#ledger?.close();
+    this.#ledger = undefined;
+    await this.#releasePidFile();
+    this.log.notice('Peer stopped', { id: this.id });
+  }
+
+  async #claimPidFile(): Promise<void> {
+    try {
+      const pid = Number((await readFile(this.pidFile, 'utf8')).trim());
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
+        throw new PeerAlreadyRunningError(`A peer is already running on ${this.dataDir} (pid ${pid})`);
+      }
+    } catch (error) {
+      if (error instanceof PeerAlreadyRunningError) throw error;
+    }
+    await writeFile(this.pidFile, `${process.pid}\n`);
+  }
+
+  async #releasePidFile(): Promise<void> {
+    try {
+      if (Number((await readFile(this.pidFile, 'utf8')).trim()) === process.pid) await rm(this.pidFile, { force: true });
+    } catch {
+      // No pid file: nothing to release.
+    }
+  }
+
+  #createConsensus(): ConsensusPlugin {
+    const plugin = this.config.string('peer.validator.consensus.plugin').toLowerCase();
+    if (plugin !== 'noops') this.log.warning(`Consensus plugin "${plugin}" is not available on a single peer; using noops`);
+    const executor = this.executor;
+    return new NoopsConsensus(
+      { execute: (batch) => executor.executeBatch(batch), head: () => executor.head() },
+      {
+        blockSize: this.config.number('noops.block.size'),
+        blockWaitMs: this.config.durationMs('noops.block.wait'),
+        queueMax: Math.max(this.config.number('peer.validator.consensus.buffersize'), this.config.number('noops.block.size') * 20),
+        onError: (error) => this.log.error('Batch execution failed', { error: error.message }),
+      },
+    );
+  }
+
+  async #startRest(): Promise<void> {
+    const { host, port } = parseHostPort(this.config.string('rest.address'), 'rest.address');
+    this.#rest = buildRestServer(this);
+    const address = await this.#rest.listen({ host, port });
+    this.#restAddress = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+  }
+
+  #forgetCommittedDeploys(transactions: Transaction[]): void {
+    if (this.#pendingDeploys.size === 0) return;
+    for (const transaction of transactions) this.#pendingDeploys.delete(transaction.txid);
+  }
+
+  // ---- PeerApi (served over REST)
+
+  async deploy(spec: ChaincodeSpec, codePackage: Uint8Array | undefined): Promise<string> {
+    const code = codePackage ?? (await loadChaincodeCode(resolve(this.#cwd, spec.chaincodeID.path)));
+    const transaction = newDeployTransaction(spec, code, timestampNow());
+    const name = transaction.txid;
+    if (this.executor.isDeployed(name)) throw new Error(`deploy attempted but a chaincode with same name running ${name}`);
+    // Every peer prepares the module again when it executes the deploy; doing it here first
+    // answers the client with the reason at once instead of a silent rejection later.
+    // The runtime caches the prepared module by code hash, so execution does not prepare it twice.
+    if (!this.#runtime) throw new Error('peer is not running');
+    this.#runtime.prepare(code);
+    await this.#submit(transaction);
+    if (this.#pendingDeploys.size < PENDING_DEPLOYS_MAX) this.#pendingDeploys.add(name);
+    return name;
+  }
+
+  async invoke(spec: ChaincodeSpec, idGenerationAlg = ''): Promise<string> {
+    const name = spec.chaincodeID.name;
+    if (!this.executor.isDeployed(name) && !this.#pendingDeploys.has(name)) throw new Error(notDeployedMessage(name));
+    const transaction = newInvokeTransaction(spec, timestampNow(), idGenerationAlg);
+    await this.#submit(transaction);
+    return transaction.txid;
+  }
+
+  async query(spec: ChaincodeSpec): Promise<Uint8Array> {
+    return this.executor.query(spec);
+  }
+
+  async #submit(transaction: Transaction): Promise<void> {
+    if (!this.#consensus) throw new Error('peer is not running');
+    await this.#consensus.submit(TransactionCodec.encode(transaction));
+  }
+
+  blockchainInfo(): BlockchainInfo {
+    return this.ledger.blockchainInfo();
+  }
+
+  getBlock(blockNumber: number): Promise<Block | undefined> {
+    return this.ledger.getBlock(blockNumber);
+  }
+
+  async getTransaction(txid: string): Promise<Transaction | undefined> {
+    return (await this.ledger.getTransaction(txid))?.transaction;
+  }
+
+  peers(): PeerEndpoint[] {
+    return [{ ID: { name: this.id }, address: this.config.string('peer.address'), type: this.config.bool('peer.validator.enabled') ? 1 : 2 }];
+  }
+
+  transactionStatus(txid: string): Promise<TransactionStatus> {
+    return this.executor.transactionStatus(txid);
+  }
+}
