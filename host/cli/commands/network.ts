@@ -1,0 +1,131 @@
+// `weft network up|down|stop|start|status|list`: a local network of peer processes (Fabric's
+// `docker-compose up/stop/start` without Docker), and the peers a running peer is connected to.
+import type { Command } from 'commander';
+import { runExample02Demo } from '../../launcher/example02-demo.ts';
+import { networkDown, networkStatus, networkUp, startPeer, stopPeer, type NetworkLayout } from '../../launcher/network-launcher.ts';
+import { RestClient } from '../../rest/client.ts';
+import { CliError } from '../cli-error.ts';
+import { peerAddress, type CliContext } from '../context.ts';
+
+const DEFAULT_DATA = '.weft/network';
+
+interface UpFlags {
+  peers: string;
+  consensus: string;
+  data: string;
+  basePort: string;
+  example02?: boolean;
+  attach?: boolean;
+}
+
+function integer(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new CliError(`${flag} must be an integer, got "${text}"`);
+  return n;
+}
+
+function printLayout(layout: NetworkLayout, context: CliContext, dataDir: string): void {
+  context.io.stdout(`Network of ${layout.peers.length} ${layout.consensus} peers (data in ${dataDir}, layout in ${dataDir}/network.json):`);
+  for (const peer of layout.peers) context.io.stdout(`  ${peer.id}  REST http://${peer.restAddress}  peer ${peer.listenAddress}  events ${peer.eventsAddress}`);
+}
+
+/** Stays in the foreground until Ctrl-C, then stops the network. */
+async function attach(dataDir: string, context: CliContext): Promise<void> {
+  context.io.stdout('Serving; press Ctrl-C to stop the network.');
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      context.io.stdout('Stopping the network…');
+      networkDown(dataDir, (line) => context.io.stdout(`  ${line}`)).then(resolveStop, (error: Error) => {
+        context.io.stderr(`Error: ${error.message}`);
+        resolveStop();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export function registerNetworkCommands(program: Command, context: CliContext): void {
+  const network = program.command('network').description('run a local network of peers; list the peers a peer is connected to');
+
+  network
+    .command('up')
+    .description('start a network of peers on this machine, each its own process (resumes one already in --data)')
+    .option('--peers <n>', 'number of peers (vp0…vpN-1)', '4')
+    .option('--consensus <plugin>', 'pbft or noops', 'pbft')
+    .option('--data <dir>', 'data directory of the network', DEFAULT_DATA)
+    .option('--base-port <port>', 'ports: base+100·i (+0 REST, +1 peer, +3 events)', '7050')
+    .option('--example02', 'deploy chaincode_example02 (a=100, b=200) if needed, move 10 from a to b, and show every peer\'s answer')
+    .option('--attach', 'stay in the foreground and stop the network on Ctrl-C')
+    .action(async (flags: UpFlags) => {
+      const consensus = flags.consensus.toLowerCase();
+      if (consensus !== 'pbft' && consensus !== 'noops') throw new CliError(`--consensus must be pbft or noops, got "${flags.consensus}"`);
+      const layout = await networkUp({
+        peers: integer(flags.peers, '--peers'),
+        consensus,
+        dataDir: flags.data,
+        basePort: integer(flags.basePort, '--base-port'),
+        progress: (line) => context.io.stderr(line),
+      });
+      printLayout(layout, context, flags.data);
+      if (flags.example02) await runExample02Demo(layout, (line) => context.io.stdout(line));
+      if (flags.attach) await attach(flags.data, context);
+    });
+
+  network
+    .command('down')
+    .description('stop every peer of the network (their data stays; `up` resumes them)')
+    .option('--data <dir>', 'data directory of the network', DEFAULT_DATA)
+    .action(async (flags: { data: string }) => {
+      await networkDown(flags.data, (line) => context.io.stdout(line));
+      context.io.stdout('Network stopped');
+    });
+
+  network
+    .command('stop')
+    .description('stop one peer, e.g. `weft network stop vp3`')
+    .argument('<peer>', 'peer id (vpN)')
+    .option('--data <dir>', 'data directory of the network', DEFAULT_DATA)
+    .action(async (id: string, flags: { data: string }) => {
+      await stopPeer(flags.data, id);
+      context.io.stdout(`${id} stopped`);
+    });
+
+  network
+    .command('start')
+    .description('start one stopped peer again; it catches up from the others')
+    .argument('<peer>', 'peer id (vpN)')
+    .option('--data <dir>', 'data directory of the network', DEFAULT_DATA)
+    .action(async (id: string, flags: { data: string }) => {
+      const peer = await startPeer(flags.data, id);
+      context.io.stdout(`${id} started: REST http://${peer.restAddress}`);
+    });
+
+  network
+    .command('status')
+    .description('which peers of the local network are running')
+    .option('--data <dir>', 'data directory of the network', DEFAULT_DATA)
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { data: string; json?: boolean }) => {
+      const peers = await networkStatus(flags.data);
+      if (flags.json) context.io.stdout(JSON.stringify(peers, null, 2));
+      else for (const p of peers) context.io.stdout(`${p.id}  ${p.running ? `running (pid ${p.pid})` : 'stopped'}  REST http://${p.restAddress}`);
+    });
+
+  network
+    .command('list')
+    .alias('ls')
+    .description('the peers a peer is connected to, as JSON (Fabric\'s `peer network list`: without the peer itself)')
+    .option('--peer <address>', 'peer REST address (default: rest.address of the config)')
+    .action(async (flags: { peer?: string }) => {
+      const client = new RestClient(peerAddress(flags.peer, context));
+      const self = context.config().string('peer.id');
+      const { peers } = await client.peers();
+      // REST lists the peer itself last (Fabric appends it); the CLI leaves it out.
+      const others = peers.slice(0, -1).filter((p) => p.ID.name !== self || peers.length === 1);
+      context.io.stdout(JSON.stringify({ Peers: peers.length <= 1 ? [] : others }));
+    });
+}
