@@ -10,11 +10,13 @@ export interface OrderedBatch {
   consensusMetadata: Uint8Array;
 }
 
-/** What executing and committing a batch produced; PBFT uses it as its checkpoint id. */
+/** The ledger head after executing and committing a batch; PBFT uses it as its checkpoint id. */
 export interface ExecutedBatch {
   height: number;
   blockHash: Uint8Array;
   stateHash: Uint8Array;
+  /** The head block's consensus metadata (PBFT recovers its last executed seqNo from it on restart). */
+  consensusMetadata: Uint8Array;
 }
 
 /** The peer, as the plugin sees it. */
@@ -23,6 +25,33 @@ export interface ConsensusStack {
   execute(batch: OrderedBatch): Promise<ExecutedBatch>;
   /** Ledger height and head, for checkpoints and catch-up. */
   head(): ExecutedBatch;
+}
+
+/** Durable key-value space of the plugin (the ledger's persist key space, keys prefixed "consensus."). */
+export interface ConsensusStorage {
+  /** Every stored entry whose key starts with prefix. */
+  load(prefix: string): Promise<Map<string, Uint8Array>>;
+  /** Applies puts (value) and deletes (null) atomically; durable (synced) before it resolves. */
+  write(changes: Map<string, Uint8Array | null>): Promise<void>;
+}
+
+/** Where a lagging replica must bring its ledger: a block height and that head block's hash. */
+export interface SyncTarget {
+  height: number;
+  blockHash: Uint8Array;
+}
+
+/** The peer as the PBFT plugin sees it: execution plus storage and state transfer. */
+export interface PbftStack extends ConsensusStack {
+  storage: ConsensusStorage;
+  /**
+   * Brings the ledger to the target by fetching blocks and state from the given peers (vpN ids),
+   * verifying the hash chain and the state hash. Resolves with the new head; rejects if no peer
+   * could provide it (the plugin retries later).
+   */
+  syncTo(target: SyncTarget, peers: string[]): Promise<ExecutedBatch>;
+  /** While false (state transfer pending), queries are refused with Fabric's text. */
+  setStateValid(valid: boolean): void;
 }
 
 export interface ConsensusStatus {

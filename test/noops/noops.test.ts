@@ -18,9 +18,9 @@ function stack() {
         await new Promise((r) => setTimeout(r, 5));
         batches.push(batch);
         running--;
-        return { height: batches.length, blockHash: new Uint8Array(0), stateHash: new Uint8Array(0) };
+        return { height: batches.length, blockHash: new Uint8Array(0), stateHash: new Uint8Array(0), consensusMetadata: new Uint8Array(0) };
       },
-      head: () => ({ height: 0, blockHash: new Uint8Array(0), stateHash: new Uint8Array(0) }),
+      head: () => ({ height: 0, blockHash: new Uint8Array(0), stateHash: new Uint8Array(0), consensusMetadata: new Uint8Array(0) }),
     },
   };
 }
