@@ -1,0 +1,804 @@
+// PeerTransport over libp2p: every member keeps a direct, authenticated (Noise) connection to every
+// other; each channel is its own protocol with one long-lived stream per direction, carrying
+// length-prefixed frames that are signed by the sender and verified before a handler sees them.
+//
+// Why direct streams and not gossipsub: a permissioned network is small and fully connected, so a
+// direct send reaches each member in one hop, with no mesh upkeep, no duplicate suppression, and
+// no second signature scheme; gossipsub pays only when members cannot all reach each other (see
+// the report and bench/transport.bench.ts for the numbers).
+//
+// Finding each other: members listed with an address are dialled; `peer.discovery.rootnode`
+// addresses (host:port, no key) are dialled blind and the Noise handshake tells who answered;
+// every connected member is asked where the others listen (a small discovery protocol over the
+// same signed frames). A member that goes away is redialled with exponential backoff until it
+// comes back.
+import type { Connection, Ed25519PrivateKey, IdentifyResult, PeerId, Stream } from '@libp2p/interface';
+import { formatHostPort, fromMultiaddr, isUnspecifiedHost, parseAddressList, parseHostPort, toMultiaddr, type HostPort } from './addresses.ts';
+import { Ed25519Signer } from './ed25519-signer.ts';
+import { PeerUnreachableError, RemoteError, RequestRejectedError, RequestTimeoutError } from './errors.ts';
+import { decodeFrame, encodeFrame, FRAME_OVERHEAD_BYTES_MAX, FrameKind, frameDigest, type FrameHeader, type SigningContext } from './frame.ts';
+import { peerIdOf } from './identity.ts';
+import { createWeftNode, type WeftNode } from './libp2p-node.ts';
+import {
+  ADDRESSES_PER_MEMBER_MAX,
+  CHANNELS,
+  DIAL_TIMEOUT_MS,
+  DISCOVERY_PAYLOAD_BYTES_MAX,
+  DISCOVERY_PERIOD_MS,
+  ERROR_TEXT_BYTES_MAX,
+  MEMBERS_MAX,
+  RECONNECT_FACTOR,
+  RECONNECT_INITIAL_MS,
+  RECONNECT_JITTER,
+  RECONNECT_MAX_MS,
+  REQUEST_TIMEOUT_MS_MAX,
+  resolveLimits,
+  type TransportLimits,
+} from './limits.ts';
+import { Membership, type Member, type MemberInput } from './members.ts';
+import { StreamLink, type LinkCloseReason } from './stream-link.ts';
+import { newStats, type TransportLogger, type TransportStats } from './transport-stats.ts';
+import type { Channel, MessageSigner, PeerInfo, PeerTransport } from './types.ts';
+
+export interface Libp2pTransportOptions {
+  /** This peer's Fabric id (peer.id), e.g. "vp0". */
+  selfId: string;
+  /** This peer's key (identity.ts: loadOrCreatePeerIdentity(peer.fileSystemPath)). */
+  privateKey: Ed25519PrivateKey;
+  /**
+   * Every member of the network (members.ts; parseMemberList for the text form). This peer may be
+   * left out: it is added from selfId and privateKey. If it is listed, its key must match.
+   */
+  members: readonly MemberInput[];
+  /** Where to listen (peer.listenAddress), host:port; port 0 picks a free port. */
+  listenAddress: string;
+  /** The address other members reach this one at (peer.address); not announced when its host is 0.0.0.0. */
+  announceAddress?: string | undefined;
+  /** peer.discovery.rootnode: comma-separated host:port of peers to join. */
+  rootNodes?: string | undefined;
+  /** peer.networkId: peers of different networks cannot connect. Default "dev". */
+  networkId?: string | undefined;
+  /** Whether this peer validates, when it is not in `members`. Default: its id is vpN. */
+  validator?: boolean | undefined;
+  limits?: Partial<TransportLimits> | undefined;
+  /** Reconnection backoff (ms): first delay and ceiling. */
+  reconnect?: { initialMs?: number | undefined; maxMs?: number | undefined } | undefined;
+  /** How often to ask connected members where missing ones listen (peer.discovery.period). */
+  discoveryPeriodMs?: number | undefined;
+  logger?: TransportLogger | undefined;
+}
+
+/** The channels on the wire: the public ones plus discovery. */
+type WireChannel = Channel | 'discovery';
+const WIRE_CHANNELS: readonly WireChannel[] = [...CHANNELS, 'discovery'];
+const NETWORK_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** How many streams of one protocol a member may have open to us at once (one per direction, plus restarts). */
+const STREAMS_PER_PROTOCOL_MAX = 4;
+
+interface PendingRequest {
+  to: string;
+  link: StreamLink;
+  timer: NodeJS.Timeout;
+  resolve(payload: Uint8Array): void;
+  reject(error: Error): void;
+}
+
+/** Reconnection state of one member, or of one rootnode address not yet known to be a member. */
+interface DialState {
+  timer: NodeJS.Timeout | undefined;
+  backoffMs: number;
+  dialing: boolean;
+}
+
+interface RootNode extends DialState {
+  address: HostPort;
+  /** Who answered there, once known. */
+  member: string | undefined;
+}
+
+interface DiscoveryAnswer {
+  peers: { id: string; addresses: string[] }[];
+}
+
+const silent: TransportLogger = { debug() {}, info() {}, warning() {} };
+
+export class Libp2pTransport implements PeerTransport {
+  readonly selfId: string;
+  /** Signs with this peer's key, verifies members' signatures (also for the PBFT core). */
+  readonly signer: MessageSigner;
+  readonly #options: Libp2pTransportOptions;
+  readonly #membership: Membership;
+  readonly #self: Member;
+  readonly #limits: TransportLimits;
+  readonly #networkId: string;
+  readonly #log: TransportLogger;
+  readonly #listen: HostPort;
+  readonly #announce: HostPort | undefined;
+  readonly #reconnectInitialMs: number;
+  readonly #reconnectMaxMs: number;
+  readonly #discoveryPeriodMs: number;
+  readonly #stats: TransportStats = newStats();
+
+  #node: WeftNode | undefined;
+  #running = false;
+  readonly #messageHandlers = new Map<Channel, (from: string, payload: Uint8Array) => void>();
+  readonly #requestHandlers = new Map<Channel, (from: string, payload: Uint8Array) => Promise<Uint8Array>>();
+  /** Outbound links by member id and channel. */
+  readonly #outLinks = new Map<string, StreamLink>();
+  readonly #inLinks = new Set<StreamLink>();
+  readonly #pending = new Map<number, PendingRequest>();
+  readonly #pendingPerPeer = new Map<string, number>();
+  readonly #answering = new Map<StreamLink, number>();
+  #nextRequestId = 1;
+  readonly #dialStates = new Map<string, DialState>();
+  #rootNodes: RootNode[] = [];
+  /** Where members said they listen (identify) or were found (rootnode, discovery), newest first. */
+  readonly #learned = new Map<string, HostPort[]>();
+  #discoveryTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: Libp2pTransportOptions) {
+    this.#options = options;
+    this.selfId = options.selfId;
+    this.#log = options.logger ?? silent;
+    this.#networkId = options.networkId ?? 'dev';
+    if (!NETWORK_ID.test(this.#networkId)) throw new Error(`peer.networkId "${this.#networkId}" may hold only letters, digits, ".", "_" and "-" (1 to 64)`);
+    this.#limits = resolveLimits(options.limits);
+    const ownPeerId = peerIdOf(options.privateKey);
+    const listed = options.members.find((member) => member.id === options.selfId);
+    if (listed && listed.peerId !== ownPeerId) {
+      throw new Error(`The member list gives ${options.selfId} the peer id ${listed.peerId}, but this peer's key is ${ownPeerId}; fix the list or the key`);
+    }
+    const inputs = listed ? [...options.members] : [...options.members, { id: options.selfId, peerId: ownPeerId, validator: options.validator }];
+    if (inputs.length > MEMBERS_MAX) throw new Error(`At most ${MEMBERS_MAX} members are allowed`);
+    this.#membership = new Membership(inputs);
+    this.#self = this.#membership.get(options.selfId) as Member;
+    this.signer = new Ed25519Signer(options.privateKey, this.#membership);
+    this.#listen = parseHostPort(options.listenAddress, 'peer.listenAddress');
+    const announce = options.announceAddress ? parseHostPort(options.announceAddress, 'peer.address') : undefined;
+    this.#announce = announce && !isUnspecifiedHost(announce.host) ? announce : undefined;
+    this.#rootNodes = parseAddressList(options.rootNodes ?? '', 'peer.discovery.rootnode').map((address) => ({
+      address,
+      member: undefined,
+      timer: undefined,
+      backoffMs: 0,
+      dialing: false,
+    }));
+    this.#reconnectInitialMs = positive(options.reconnect?.initialMs ?? RECONNECT_INITIAL_MS, 'reconnect.initialMs');
+    this.#reconnectMaxMs = Math.max(this.#reconnectInitialMs, positive(options.reconnect?.maxMs ?? RECONNECT_MAX_MS, 'reconnect.maxMs'));
+    this.#discoveryPeriodMs = positive(options.discoveryPeriodMs ?? DISCOVERY_PERIOD_MS, 'discoveryPeriodMs');
+  }
+
+  /** The members, as configured (this peer included). */
+  members(): Member[] {
+    return this.#membership.all();
+  }
+
+  /** Where this peer listens now (useful with port 0), as host:port. */
+  listenAddresses(): string[] {
+    const node = this.#node;
+    if (!node) return [];
+    return node
+      .getMultiaddrs()
+      .map((address) => fromMultiaddr(address))
+      .filter((address): address is HostPort => address !== undefined)
+      .map(formatHostPort);
+  }
+
+  /** A copy of the counters. */
+  stats(): TransportStats {
+    return structuredClone(this.#stats);
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const node = await createWeftNode({
+      privateKey: this.#options.privateKey,
+      networkId: this.#networkId,
+      listen: toMultiaddr(this.#listen),
+      announce: this.#announce ? toMultiaddr(this.#announce) : undefined,
+      members: this.#membership.size,
+      isMember: (peerId) => {
+        const member = this.#membership.byPeerId(peerId.toString());
+        return member !== undefined && member !== this.#self;
+      },
+      refused: (peerId, direction) => {
+        this.#stats.refusedConnections++;
+        this.#log.warning('Refused a connection from a key that is not a member', { peerId: peerId.toString(), direction });
+      },
+    });
+    for (const channel of WIRE_CHANNELS) {
+      await node.handle(this.#protocol(channel), (stream, connection) => this.#onInboundStream(channel, stream, connection), {
+        maxInboundStreams: STREAMS_PER_PROTOCOL_MAX,
+        maxOutboundStreams: STREAMS_PER_PROTOCOL_MAX,
+      });
+    }
+    node.addEventListener('peer:connect', (event) => this.#onPeerConnect(event.detail));
+    node.addEventListener('peer:disconnect', (event) => this.#onPeerDisconnect(event.detail));
+    node.addEventListener('peer:identify', (event) => this.#onIdentify(event.detail));
+    await node.start();
+    this.#node = node;
+    this.#running = true;
+    this.#log.info('Transport listening', { peerId: this.#self.peerId, addresses: this.listenAddresses(), members: this.#membership.size });
+    for (const member of this.#membership.all()) {
+      if (member !== this.#self && member.address) this.#scheduleDial(member.id, 0);
+    }
+    this.#rootNodes.forEach((root) => this.#scheduleRootDial(root, 0));
+    this.#discoveryTimer = setInterval(() => this.#discover(), this.#discoveryPeriodMs);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    clearInterval(this.#discoveryTimer);
+    this.#discoveryTimer = undefined;
+    for (const state of [...this.#dialStates.values(), ...this.#rootNodes]) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+    this.#dialStates.clear();
+    for (const root of this.#rootNodes) {
+      root.backoffMs = 0;
+      root.dialing = false;
+    }
+    for (const link of [...this.#outLinks.values(), ...this.#inLinks]) link.close('stopped');
+    for (const [id, pending] of this.#pending) this.#settle(id, pending, new PeerUnreachableError('the transport stopped'));
+    const node = this.#node;
+    this.#node = undefined;
+    await node?.stop();
+    this.#log.info('Transport stopped');
+  }
+
+  connected(): PeerInfo[] {
+    const node = this.#node;
+    if (!node) return [];
+    const connections = new Map<string, Connection>();
+    for (const connection of node.getConnections()) {
+      if (connection.status === 'open' && !connections.has(connection.remotePeer.toString())) connections.set(connection.remotePeer.toString(), connection);
+    }
+    const peers: PeerInfo[] = [];
+    for (const member of this.#membership.all()) {
+      const connection = connections.get(member.peerId);
+      if (member === this.#self || !connection) continue;
+      peers.push({ id: member.id, address: this.#addressOf(member, connection), validator: member.validator, pkiID: member.peerId });
+    }
+    return peers;
+  }
+
+  send(to: string, channel: Channel, payload: Uint8Array): void {
+    const member = this.#sendable(to, channel, payload);
+    if (member === undefined || member === true) return;
+    const link = this.#outLink(member, channel);
+    if (!link) {
+      this.#drop('unreachable', 'not connected', { to, channel });
+      return;
+    }
+    this.#enqueue(link, this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, payload));
+  }
+
+  broadcast(channel: Channel, payload: Uint8Array): void {
+    if (!this.#sendable(undefined, channel, payload)) return;
+    let frame: Uint8Array | undefined;
+    for (const peer of this.connected()) {
+      if (!peer.validator) continue;
+      const link = this.#outLink(this.#membership.get(peer.id) as Member, channel);
+      if (!link) continue;
+      // One signature for every recipient: the frame does not name its receiver, the connection does.
+      frame ??= this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, payload);
+      this.#enqueue(link, frame);
+    }
+  }
+
+  onMessage(channel: Channel, handler: (from: string, payload: Uint8Array) => void): void {
+    this.#messageHandlers.set(channel, handler);
+  }
+
+  onRequest(channel: Channel, handler: (from: string, payload: Uint8Array) => Promise<Uint8Array>): void {
+    this.#requestHandlers.set(channel, handler);
+  }
+
+  request(to: string, channel: Channel, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.#request(to, channel, payload, timeoutMs);
+  }
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  #protocol(channel: WireChannel): string {
+    return `/weft/${this.#networkId}/${channel}/1.0.0`;
+  }
+
+  #payloadMax(channel: WireChannel): number {
+    return channel === 'discovery' ? DISCOVERY_PAYLOAD_BYTES_MAX : this.#limits.payloadBytesMax[channel];
+  }
+
+  #context(channel: WireChannel): SigningContext {
+    return { networkId: this.#networkId, channel };
+  }
+
+  #frame(channel: WireChannel, header: FrameHeader, payload: Uint8Array): Uint8Array {
+    return encodeFrame(header, payload, this.#context(channel), (digest) => this.signer.sign(digest));
+  }
+
+  /** Checks a send; counts and logs a drop and returns undefined when it cannot go. */
+  #sendable(to: string | undefined, channel: Channel, payload: Uint8Array): Member | true | undefined {
+    if (!this.#running) return this.#drop('notRunning', 'transport not running', { to, channel });
+    if (!CHANNELS.includes(channel)) return this.#drop('malformed', 'unknown channel', { to, channel });
+    if (!(payload instanceof Uint8Array)) return this.#drop('malformed', 'payload is not bytes', { to, channel });
+    if (payload.byteLength > this.#limits.payloadBytesMax[channel]) {
+      return this.#drop('oversizedOutbound', 'payload over the channel bound', { to, channel, bytes: payload.byteLength });
+    }
+    if (to === undefined) return true;
+    const member = this.#membership.get(to);
+    if (!member) return this.#drop('unknownPeer', 'not a member', { to, channel });
+    if (member === this.#self) return this.#drop('unknownPeer', 'cannot send to itself', { to, channel });
+    return member;
+  }
+
+  #drop(counter: keyof TransportStats['dropped'], why: string, fields: Record<string, unknown>): undefined {
+    this.#stats.dropped[counter]++;
+    this.#log.debug(`Dropped a message: ${why}`, fields);
+    return undefined;
+  }
+
+  #enqueue(link: StreamLink, frame: Uint8Array): boolean {
+    if (link.enqueue(frame)) {
+      this.#stats.framesSent++;
+      return true;
+    }
+    this.#drop(link.closed ? 'unreachable' : 'queueFull', link.closed ? 'link closed' : 'outbound queue full', { to: link.peer, channel: link.channel });
+    return false;
+  }
+
+  /** The outbound link to a member on a channel, opening its stream when needed; undefined when not connected. */
+  #outLink(member: Member, channel: WireChannel): StreamLink | undefined {
+    const key = `${member.id}\0${channel}`;
+    const existing = this.#outLinks.get(key);
+    if (existing && !existing.closed) return existing;
+    const node = this.#node;
+    const connection = node?.getConnections(member.libp2pPeerId).find((c) => c.status === 'open');
+    if (!connection) return undefined;
+    const link = this.#newLink(member, channel, 'outbound');
+    this.#outLinks.set(key, link);
+    connection.newStream(this.#protocol(channel), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).then(
+      (stream) => link.attach(stream),
+      (error: unknown) => {
+        this.#log.debug('Could not open a stream', { to: member.id, channel, error: String(error) });
+        link.fail();
+      },
+    );
+    return link;
+  }
+
+  #newLink(member: Member, channel: WireChannel, direction: 'inbound' | 'outbound'): StreamLink {
+    const isPublic = channel !== 'discovery';
+    return new StreamLink({
+      peer: member.id,
+      channel,
+      direction,
+      maxFrameBytes: this.#payloadMax(channel) + FRAME_OVERHEAD_BYTES_MAX,
+      queueBytesMax: isPublic ? this.#limits.queueBytesMax[channel] : DISCOVERY_PAYLOAD_BYTES_MAX * 4,
+      queueFramesMax: this.#limits.queueFramesMax,
+      events: {
+        frame: (link, frame) => this.#onFrame(link, frame),
+        oversized: (link, bytes) => this.#drop('oversizedInbound', 'frame over the channel bound', { from: link.peer, channel: link.channel, bytes }),
+        closed: (link, reason, unsent) => this.#onLinkClosed(link, reason, unsent),
+      },
+    });
+  }
+
+  #onLinkClosed(link: StreamLink, reason: LinkCloseReason, unsent: number): void {
+    if (link.direction === 'outbound') {
+      const key = `${link.peer}\0${link.channel}`;
+      if (this.#outLinks.get(key) === link) this.#outLinks.delete(key);
+    } else {
+      this.#inLinks.delete(link);
+    }
+    this.#answering.delete(link);
+    if (unsent > 0 && reason !== 'stopped') {
+      this.#stats.dropped.linkClosed += unsent;
+      this.#log.debug('Dropped queued messages: link closed', { to: link.peer, channel: link.channel, unsent, reason });
+    }
+    for (const [id, pending] of this.#pending) {
+      if (pending.link === link) this.#settle(id, pending, new PeerUnreachableError(`the connection to ${link.peer} closed before it answered`));
+    }
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  #request(to: string, channel: WireChannel, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (!this.#running) return Promise.reject(new RequestRejectedError('the transport is not running'));
+    if (!WIRE_CHANNELS.includes(channel)) return Promise.reject(new RequestRejectedError(`unknown channel "${String(channel)}"`));
+    if (!(payload instanceof Uint8Array)) return Promise.reject(new RequestRejectedError('the payload must be a Uint8Array'));
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return Promise.reject(new RequestRejectedError(`the timeout must be a positive number of milliseconds, got ${timeoutMs}`));
+    const member = this.#membership.get(to);
+    if (!member) return Promise.reject(new PeerUnreachableError(`"${to}" is not a member of the network`));
+    if (member === this.#self) return Promise.reject(new RequestRejectedError('a peer cannot send a request to itself'));
+    if (payload.byteLength > this.#payloadMax(channel)) {
+      return Promise.reject(new RequestRejectedError(`the request is ${payload.byteLength} bytes; ${channel} requests are bounded to ${this.#payloadMax(channel)}`));
+    }
+    const outstanding = this.#pendingPerPeer.get(to) ?? 0;
+    if (outstanding >= this.#limits.outstandingRequestsPerPeerMax) {
+      return Promise.reject(new RequestRejectedError(`${outstanding} requests to ${to} are already outstanding`));
+    }
+    const link = this.#outLink(member, channel);
+    if (!link) return Promise.reject(new PeerUnreachableError(`not connected to ${to}`));
+    const requestId = this.#takeRequestId();
+    const frame = this.#frame(channel, { kind: FrameKind.request, requestId, from: this.selfId }, payload);
+    if (!this.#enqueue(link, frame)) {
+      return Promise.reject(link.closed ? new PeerUnreachableError(`not connected to ${to}`) : new RequestRejectedError(`the outbound queue to ${to} is full`));
+    }
+    this.#stats.requestsSent++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const timeout = Math.min(timeoutMs, REQUEST_TIMEOUT_MS_MAX);
+      const timer = setTimeout(() => {
+        const pending = this.#pending.get(requestId);
+        if (pending) this.#settle(requestId, pending, new RequestTimeoutError(`${to} did not answer a ${channel} request within ${timeout} ms`));
+      }, timeout);
+      this.#pending.set(requestId, { to, link, timer, resolve, reject });
+      this.#pendingPerPeer.set(to, outstanding + 1);
+    });
+  }
+
+  #takeRequestId(): number {
+    // u32, never 0 (0 marks a plain message); skip ids still waiting for an answer.
+    do {
+      const id = this.#nextRequestId;
+      this.#nextRequestId = id >= 0xffff_ffff ? 1 : id + 1;
+      if (!this.#pending.has(id)) return id;
+    } while (true);
+  }
+
+  #settle(id: number, pending: PendingRequest, outcome: Uint8Array | Error): void {
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    const left = (this.#pendingPerPeer.get(pending.to) ?? 1) - 1;
+    if (left > 0) this.#pendingPerPeer.set(pending.to, left);
+    else this.#pendingPerPeer.delete(pending.to);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  #answer(link: StreamLink, from: string, requestId: number, payload: Uint8Array): void {
+    const channel = link.channel as WireChannel;
+    const busy = this.#answering.get(link) ?? 0;
+    if (busy >= this.#limits.concurrentInboundRequestsMax) {
+      this.#stats.requestsRefused++;
+      this.#respondError(link, requestId, `busy: ${busy} of your ${channel} requests are already being answered`);
+      return;
+    }
+    const handler = channel === 'discovery' ? (_from: string) => this.#discoveryAnswer(_from) : this.#requestHandlers.get(channel);
+    if (!handler) {
+      this.#stats.requestsRefused++;
+      this.#respondError(link, requestId, `no handler for ${channel} requests`);
+      return;
+    }
+    this.#answering.set(link, busy + 1);
+    let answer: Promise<Uint8Array>;
+    try {
+      answer = Promise.resolve(handler(from, payload));
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer
+      .then(
+        (response) => {
+          if (!(response instanceof Uint8Array)) throw new Error('the request handler returned something other than bytes');
+          if (response.byteLength > this.#payloadMax(channel)) throw new Error(`the response is ${response.byteLength} bytes; ${channel} responses are bounded to ${this.#payloadMax(channel)}`);
+          if (link.closed || !this.#running) return;
+          this.#stats.requestsAnswered++;
+          this.#enqueue(link, this.#frame(channel, { kind: FrameKind.response, requestId, from: this.selfId }, response));
+        },
+        (error: unknown) => {
+          throw error;
+        },
+      )
+      .catch((error: unknown) => {
+        this.#stats.requestsFailed++;
+        this.#respondError(link, requestId, error instanceof Error ? error.message : String(error));
+      })
+      .finally(() => {
+        const left = (this.#answering.get(link) ?? 1) - 1;
+        if (left > 0) this.#answering.set(link, left);
+        else this.#answering.delete(link);
+      });
+  }
+
+  #respondError(link: StreamLink, requestId: number, text: string): void {
+    if (link.closed || !this.#running) return;
+    const bytes = truncateUtf8(text, ERROR_TEXT_BYTES_MAX);
+    this.#enqueue(link, this.#frame(link.channel as WireChannel, { kind: FrameKind.error, requestId, from: this.selfId }, bytes));
+  }
+
+  // ---- receiving ---------------------------------------------------------------------------
+
+  #onInboundStream(channel: WireChannel, stream: Stream, connection: Connection): void {
+    const member = this.#membership.byPeerId(connection.remotePeer.toString());
+    if (!this.#running || !member || member === this.#self) {
+      // The gater already refused non-members; this is the belt to its braces.
+      stream.abort(new Error('not a member'));
+      return;
+    }
+    const link = this.#newLink(member, channel, 'inbound');
+    this.#inLinks.add(link);
+    link.attach(stream);
+  }
+
+  #onFrame(link: StreamLink, bytes: Uint8Array): void {
+    const decoded = decodeFrame(bytes);
+    if (typeof decoded === 'string') {
+      this.#drop(decoded, decoded === 'unsigned' ? 'unsigned frame' : 'malformed frame', { from: link.peer, channel: link.channel });
+      return;
+    }
+    // The connection proved who the remote is; a frame claiming another sender is forged.
+    if (decoded.from !== link.peer) {
+      this.#drop('wrongSender', 'frame claims another sender', { from: link.peer, claimed: decoded.from.slice(0, 64), channel: link.channel });
+      return;
+    }
+    const digest = frameDigest(this.#context(link.channel as WireChannel), decoded.header, decoded.payload);
+    if (!this.signer.verify(decoded.from, digest, decoded.signature)) {
+      this.#drop('badSignature', 'signature does not verify', { from: link.peer, channel: link.channel });
+      return;
+    }
+    this.#stats.framesReceived++;
+    switch (decoded.kind) {
+      case FrameKind.message: {
+        const handler = link.channel === 'discovery' ? undefined : this.#messageHandlers.get(link.channel as Channel);
+        if (!handler) {
+          this.#drop('noHandler', 'no handler for the channel', { from: link.peer, channel: link.channel });
+          return;
+        }
+        try {
+          handler(decoded.from, decoded.payload);
+        } catch (error) {
+          this.#stats.handlerErrors++;
+          this.#log.warning('A message handler threw', { from: link.peer, channel: link.channel, error: String(error) });
+        }
+        return;
+      }
+      case FrameKind.request:
+        this.#answer(link, decoded.from, decoded.requestId, decoded.payload);
+        return;
+      default: {
+        const pending = this.#pending.get(decoded.requestId);
+        if (!pending || pending.link !== link) {
+          this.#drop('unexpectedResponse', 'answer to no outstanding request', { from: link.peer, channel: link.channel, requestId: decoded.requestId });
+          return;
+        }
+        const outcome = decoded.kind === FrameKind.response ? decoded.payload : new RemoteError(decoded.from, Buffer.from(decoded.payload).toString('utf8'));
+        this.#settle(decoded.requestId, pending, outcome);
+      }
+    }
+  }
+
+  // ---- membership, dialling, discovery ------------------------------------------------------
+
+  #memberOf(peerId: PeerId): Member | undefined {
+    const member = this.#membership.byPeerId(peerId.toString());
+    return member === this.#self ? undefined : member;
+  }
+
+  #isConnected(member: Member): boolean {
+    return this.#node?.getConnections(member.libp2pPeerId).some((c) => c.status === 'open') ?? false;
+  }
+
+  #onPeerConnect(peerId: PeerId): void {
+    const member = this.#memberOf(peerId);
+    if (!member || !this.#running) return;
+    const state = this.#dialStates.get(member.id);
+    if (state) {
+      clearTimeout(state.timer);
+      this.#dialStates.delete(member.id);
+    }
+    this.#log.info('Connected to member', { id: member.id });
+    this.#askWhereOthersAre(member);
+  }
+
+  #onPeerDisconnect(peerId: PeerId): void {
+    const member = this.#memberOf(peerId);
+    if (!member || !this.#running) return;
+    this.#log.info('Disconnected from member', { id: member.id });
+    for (const link of [...this.#outLinks.values(), ...this.#inLinks]) if (link.peer === member.id) link.close('closed');
+    this.#scheduleDial(member.id);
+  }
+
+  #onIdentify(result: IdentifyResult): void {
+    const member = this.#memberOf(result.peerId);
+    if (!member) return;
+    this.#learn(member.id, result.listenAddrs.slice(0, ADDRESSES_PER_MEMBER_MAX).map((address) => fromMultiaddr(address)));
+  }
+
+  /** Remembers addresses of a member, newest first, bounded; ignores "every interface" ones. */
+  #learn(id: string, addresses: (HostPort | undefined)[]): boolean {
+    const known = this.#learned.get(id) ?? [];
+    let changed = false;
+    for (const address of addresses.reverse()) {
+      if (!address || isUnspecifiedHost(address.host)) continue;
+      const text = formatHostPort(address);
+      const at = known.findIndex((other) => formatHostPort(other) === text);
+      if (at === 0) continue;
+      if (at > 0) known.splice(at, 1);
+      else changed = true;
+      known.unshift(address);
+    }
+    known.length = Math.min(known.length, ADDRESSES_PER_MEMBER_MAX);
+    this.#learned.set(id, known);
+    return changed;
+  }
+
+  #dialAddresses(member: Member): HostPort[] {
+    const addresses = [...(this.#learned.get(member.id) ?? [])];
+    if (member.address && !isUnspecifiedHost(member.address.host)) addresses.unshift(member.address);
+    return addresses;
+  }
+
+  #addressOf(member: Member, connection: Connection): string {
+    const known = this.#dialAddresses(member)[0] ?? fromMultiaddr(connection.remoteAddr);
+    return known ? formatHostPort(known) : connection.remoteAddr.toString();
+  }
+
+  #nextBackoff(state: DialState): number {
+    const base = state.backoffMs === 0 ? this.#reconnectInitialMs : Math.min(this.#reconnectMaxMs, state.backoffMs * RECONNECT_FACTOR);
+    state.backoffMs = base;
+    return Math.round(base * (1 - RECONNECT_JITTER + Math.random() * 2 * RECONNECT_JITTER));
+  }
+
+  /** Dials a member after `delayMs` (default: its next backoff), unless a dial is already due. */
+  #scheduleDial(id: string, delayMs?: number): void {
+    if (!this.#running) return;
+    let state = this.#dialStates.get(id);
+    if (!state) {
+      state = { timer: undefined, backoffMs: 0, dialing: false };
+      this.#dialStates.set(id, state);
+    }
+    if (state.dialing) return;
+    if (state.timer) {
+      if (delayMs !== 0) return;
+      clearTimeout(state.timer);
+    }
+    const current = state;
+    current.timer = setTimeout(() => {
+      current.timer = undefined;
+      void this.#dialMember(id, current);
+    }, delayMs ?? this.#nextBackoff(current));
+  }
+
+  async #dialMember(id: string, state: DialState): Promise<void> {
+    const member = this.#membership.get(id);
+    const node = this.#node;
+    if (!member || !node || !this.#running || this.#isConnected(member)) return;
+    const addresses = this.#dialAddresses(member);
+    if (addresses.length === 0) {
+      // Nowhere to dial: wait until it dials in or discovery finds it (the periodic tick retries).
+      this.#dialStates.delete(id);
+      return;
+    }
+    state.dialing = true;
+    this.#stats.dials++;
+    try {
+      await node.dial(
+        addresses.map((address) => toMultiaddr(address).encapsulate(`/p2p/${member.peerId}`)),
+        { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) },
+      );
+    } catch (error) {
+      this.#stats.dialFailures++;
+      this.#log.debug('Dial failed', { id, addresses: addresses.map(formatHostPort), error: String(error) });
+    } finally {
+      state.dialing = false;
+    }
+    if (this.#running && this.#dialStates.get(id) === state && !this.#isConnected(member)) this.#scheduleDial(id);
+  }
+
+  #scheduleRootDial(root: RootNode, delayMs?: number): void {
+    if (!this.#running || root.timer || root.dialing) return;
+    root.timer = setTimeout(() => {
+      root.timer = undefined;
+      void this.#dialRoot(root);
+    }, delayMs ?? this.#nextBackoff(root));
+  }
+
+  /** Dials a rootnode address without knowing whose it is; the Noise handshake (and the gater) tell. */
+  async #dialRoot(root: RootNode): Promise<void> {
+    const node = this.#node;
+    if (!node || !this.#running || root.member !== undefined) return;
+    if (this.#isOwnAddress(root.address)) {
+      root.member = this.selfId;
+      return;
+    }
+    root.dialing = true;
+    this.#stats.dials++;
+    try {
+      const connection = await node.dial(toMultiaddr(root.address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+      const member = this.#memberOf(connection.remotePeer);
+      if (member) {
+        root.member = member.id;
+        this.#learn(member.id, [root.address]);
+        this.#log.info('Root node identified', { address: formatHostPort(root.address), id: member.id });
+      }
+    } catch (error) {
+      this.#stats.dialFailures++;
+      this.#log.debug('Root node dial failed', { address: formatHostPort(root.address), error: String(error) });
+    } finally {
+      root.dialing = false;
+    }
+    if (this.#running && root.member === undefined) this.#scheduleRootDial(root);
+  }
+
+  #isOwnAddress(address: HostPort): boolean {
+    const text = formatHostPort(address);
+    if (this.#announce && formatHostPort(this.#announce) === text) return true;
+    return this.listenAddresses().includes(text);
+  }
+
+  /** Periodic: asks connected members where the missing ones listen, and redials the missing. */
+  #discover(): void {
+    if (!this.#running) return;
+    const missing = this.#membership.all().filter((member) => member !== this.#self && !this.#isConnected(member));
+    if (missing.length === 0) return;
+    for (const member of missing) if (this.#dialAddresses(member).length > 0) this.#scheduleDial(member.id);
+    for (const member of this.#membership.all()) {
+      if (member !== this.#self && this.#isConnected(member)) this.#askWhereOthersAre(member);
+    }
+  }
+
+  #askWhereOthersAre(member: Member): void {
+    this.#request(member.id, 'discovery', new Uint8Array(0), DIAL_TIMEOUT_MS).then(
+      (answer) => this.#takeDiscoveryAnswer(member, answer),
+      (error: unknown) => this.#log.debug('Discovery request failed', { to: member.id, error: String(error) }),
+    );
+  }
+
+  async #discoveryAnswer(from: string): Promise<Uint8Array> {
+    const peers: DiscoveryAnswer['peers'] = [];
+    for (const member of this.#membership.all()) {
+      if (member === this.#self || member.id === from || !this.#isConnected(member)) continue;
+      const addresses = this.#dialAddresses(member).slice(0, ADDRESSES_PER_MEMBER_MAX).map(formatHostPort);
+      if (addresses.length > 0) peers.push({ id: member.id, addresses });
+    }
+    return new TextEncoder().encode(JSON.stringify({ peers } satisfies DiscoveryAnswer));
+  }
+
+  /** Hostile input from a member: only known members, bounded, valid addresses; dial whoever is new. */
+  #takeDiscoveryAnswer(from: Member, bytes: Uint8Array): void {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      this.#drop('malformed', 'discovery answer is not JSON', { from: from.id });
+      return;
+    }
+    const peers = (answer as Partial<DiscoveryAnswer> | null)?.peers;
+    if (!Array.isArray(peers) || peers.length > MEMBERS_MAX) {
+      this.#drop('malformed', 'discovery answer has no peer list', { from: from.id });
+      return;
+    }
+    for (const entry of peers as unknown[]) {
+      const { id, addresses } = (entry ?? {}) as { id?: unknown; addresses?: unknown };
+      if (typeof id !== 'string' || !Array.isArray(addresses)) continue;
+      const member = this.#membership.get(id);
+      if (!member || member === this.#self) continue;
+      const parsed = addresses.slice(0, ADDRESSES_PER_MEMBER_MAX).map((text: unknown) => {
+        if (typeof text !== 'string' || text.length > 300) return undefined;
+        try {
+          return parseHostPort(text, 'address');
+        } catch {
+          return undefined;
+        }
+      });
+      const learnedNew = this.#learn(member.id, parsed);
+      if (!this.#isConnected(member) && (learnedNew || !this.#dialStates.has(member.id))) this.#scheduleDial(member.id, 0);
+    }
+  }
+}
+
+function positive(value: number, what: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number of milliseconds, got ${value}`);
+  return value;
+}
+
+/** The UTF-8 bytes of a text, cut to at most `max` bytes without splitting a character. */
+function truncateUtf8(text: string, max: number): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.byteLength <= max) return bytes;
+  let end = max;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
