@@ -1,4 +1,5 @@
 // Why a request failed, one class per cause, so callers can tell a slow peer from a broken one.
+import { ERROR_TEXT_BYTES_MAX } from './limits.ts';
 
 export class TransportError extends Error {
   override name = 'TransportError';
@@ -31,4 +32,13 @@ export class RemoteError extends TransportError {
 /** This side refused the request before sending it (too large, too many outstanding, stopped). */
 export class RequestRejectedError extends TransportError {
   override name = 'RequestRejectedError';
+}
+
+/** The bytes of a remote error's text as sent: UTF-8, cut to ERROR_TEXT_BYTES_MAX without splitting a character. */
+export function remoteErrorBytes(text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.byteLength <= ERROR_TEXT_BYTES_MAX) return bytes;
+  let end = ERROR_TEXT_BYTES_MAX;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
 }

@@ -2,6 +2,7 @@
 // mode 0600, created on first start). Its libp2p PeerId ("12D3KooW…") derives from the public
 // key and is what other members list for this peer. The file holds libp2p's protobuf encoding of
 // the private key, so libp2p tools can read it too.
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,7 +81,7 @@ export async function loadOrCreatePeerIdentity(fileSystemPath: string): Promise<
   }
   await mkdir(join(fileSystemPath, PEER_KEY_DIR), { recursive: true, mode: 0o700 });
   const privateKey = await generateKeyPair('Ed25519');
-  const temporary = `${keyFile}.${process.pid}.${Date.now()}.tmp`;
+  const temporary = `${keyFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     await handle.writeFile(privateKeyToProtobuf(privateKey));

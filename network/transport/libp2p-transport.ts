@@ -15,7 +15,7 @@
 import type { Connection, Ed25519PrivateKey, IdentifyResult, PeerId, Stream } from '@libp2p/interface';
 import { formatHostPort, fromMultiaddr, isUnspecifiedHost, parseAddressList, parseHostPort, toMultiaddr, type HostPort } from './addresses.ts';
 import { Ed25519Signer } from './ed25519-signer.ts';
-import { PeerUnreachableError, RemoteError, RequestRejectedError, RequestTimeoutError } from './errors.ts';
+import { PeerUnreachableError, RemoteError, remoteErrorBytes, RequestRejectedError, RequestTimeoutError } from './errors.ts';
 import { decodeFrame, encodeFrame, FRAME_OVERHEAD_BYTES_MAX, FrameKind, frameDigest, type FrameHeader, type SigningContext } from './frame.ts';
 import { peerIdOf } from './identity.ts';
 import { createWeftNode, type WeftNode } from './libp2p-node.ts';
@@ -25,7 +25,6 @@ import {
   DIAL_TIMEOUT_MS,
   DISCOVERY_PAYLOAD_BYTES_MAX,
   DISCOVERY_PERIOD_MS,
-  ERROR_TEXT_BYTES_MAX,
   MEMBERS_MAX,
   RECONNECT_FACTOR,
   RECONNECT_INITIAL_MS,
@@ -504,7 +503,7 @@ export class Libp2pTransport implements PeerTransport {
 
   #respondError(link: StreamLink, requestId: number, text: string): void {
     if (link.closed || !this.#running) return;
-    const bytes = truncateUtf8(text, ERROR_TEXT_BYTES_MAX);
+    const bytes = remoteErrorBytes(text);
     this.#enqueue(link, this.#frame(link.channel as WireChannel, { kind: FrameKind.error, requestId, from: this.selfId }, bytes));
   }
 
@@ -792,13 +791,4 @@ export class Libp2pTransport implements PeerTransport {
 function positive(value: number, what: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number of milliseconds, got ${value}`);
   return value;
-}
-
-/** The UTF-8 bytes of a text, cut to at most `max` bytes without splitting a character. */
-function truncateUtf8(text: string, max: number): Uint8Array {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.byteLength <= max) return bytes;
-  let end = max;
-  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end);
 }

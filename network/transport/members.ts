@@ -71,7 +71,7 @@ export function parseEd25519PeerId(text: string): { peerId: PeerId; publicKey: U
     throw new MemberListError(`"${text}" is not a libp2p peer id (expected base58 like 12D3KooW…)`);
   }
   if (peerId.type !== 'Ed25519' || peerId.publicKey === undefined) {
-    throw new MemberListError(`"${text}" is a ${peerId.type} peer id; weft members use Ed25519 keys (12D3KooW…)`);
+    throw new MemberListError(`"${text}" is not an Ed25519 peer id (its key is ${peerId.type}); weft members use Ed25519 keys (12D3KooW…)`);
   }
   return { peerId, publicKey: peerId.publicKey.raw };
 }
