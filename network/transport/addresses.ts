@@ -53,6 +53,11 @@ export function isUnspecifiedHost(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
 }
 
+/** Whether a host is this machine's loopback (meaningless to a peer on another machine). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 /** Parses a comma-separated host:port list (peer.discovery.rootnode); empty entries are ignored. */
 export function parseAddressList(text: string, what: string): HostPort[] {
   return text

@@ -13,7 +13,7 @@
 // same signed frames). A member that goes away is redialled with exponential backoff until it
 // comes back.
 import type { Connection, Ed25519PrivateKey, IdentifyResult, PeerId, Stream } from '@libp2p/interface';
-import { formatHostPort, fromMultiaddr, isUnspecifiedHost, parseAddressList, parseHostPort, toMultiaddr, type HostPort } from './addresses.ts';
+import { formatHostPort, fromMultiaddr, isLoopbackHost, isUnspecifiedHost, parseAddressList, parseHostPort, toMultiaddr, type HostPort } from './addresses.ts';
 import { Ed25519Signer } from './ed25519-signer.ts';
 import { PeerUnreachableError, RemoteError, remoteErrorBytes, RequestRejectedError, RequestTimeoutError } from './errors.ts';
 import { decodeFrame, encodeFrame, FRAME_OVERHEAD_BYTES_MAX, FrameKind, frameDigest, type FrameHeader, type SigningContext } from './frame.ts';
@@ -93,6 +93,8 @@ interface RootNode extends DialState {
   address: HostPort;
   /** Who answered there, once known. */
   member: string | undefined;
+  /** Whether a failure to reach it has been logged (once, then debug). */
+  warned: boolean;
 }
 
 interface DiscoveryAnswer {
@@ -119,6 +121,7 @@ export class Libp2pTransport implements PeerTransport {
   readonly #stats: TransportStats = newStats();
 
   #node: WeftNode | undefined;
+  #starting: Promise<void> | undefined;
   #running = false;
   readonly #messageHandlers = new Map<Channel, (from: string, payload: Uint8Array) => void>();
   readonly #requestHandlers = new Map<Channel, (from: string, payload: Uint8Array) => Promise<Uint8Array>>();
@@ -161,6 +164,7 @@ export class Libp2pTransport implements PeerTransport {
       timer: undefined,
       backoffMs: 0,
       dialing: false,
+      warned: false,
     }));
     this.#reconnectInitialMs = positive(options.reconnect?.initialMs ?? RECONNECT_INITIAL_MS, 'reconnect.initialMs');
     this.#reconnectMaxMs = Math.max(this.#reconnectInitialMs, positive(options.reconnect?.maxMs ?? RECONNECT_MAX_MS, 'reconnect.maxMs'));
@@ -188,8 +192,15 @@ export class Libp2pTransport implements PeerTransport {
     return structuredClone(this.#stats);
   }
 
-  async start(): Promise<void> {
-    if (this.#running) return;
+  start(): Promise<void> {
+    if (this.#running) return Promise.resolve();
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     const node = await createWeftNode({
       privateKey: this.#options.privateKey,
       networkId: this.#networkId,
@@ -214,7 +225,14 @@ export class Libp2pTransport implements PeerTransport {
     node.addEventListener('peer:connect', (event) => this.#onPeerConnect(event.detail));
     node.addEventListener('peer:disconnect', (event) => this.#onPeerDisconnect(event.detail));
     node.addEventListener('peer:identify', (event) => this.#onIdentify(event.detail));
-    await node.start();
+    try {
+      await node.start();
+    } catch (error) {
+      await Promise.resolve(node.stop()).catch(() => {});
+      const text = String((error as Error).message ?? error);
+      const cause = /EADDRINUSE/.test(text) ? 'the address is in use' : /EADDRNOTAVAIL/.test(text) ? 'no interface has that address' : /EACCES/.test(text) ? 'permission denied' : text;
+      throw new Error(`Cannot listen on ${formatHostPort(this.#listen)} (peer.listenAddress): ${cause}`, { cause: error });
+    }
     this.#node = node;
     this.#running = true;
     this.#log.info('Transport listening', { peerId: this.#self.peerId, addresses: this.listenAddresses(), members: this.#membership.size });
@@ -629,9 +647,13 @@ export class Libp2pTransport implements PeerTransport {
     return addresses;
   }
 
+  /** The address to show for a connected member: configured, else the learned one on the host we see it from. */
   #addressOf(member: Member, connection: Connection): string {
-    const known = this.#dialAddresses(member)[0] ?? fromMultiaddr(connection.remoteAddr);
-    return known ? formatHostPort(known) : connection.remoteAddr.toString();
+    if (member.address && !isUnspecifiedHost(member.address.host)) return formatHostPort(member.address);
+    const remote = fromMultiaddr(connection.remoteAddr);
+    const learned = this.#learned.get(member.id) ?? [];
+    const best = learned.find((address) => address.host === remote?.host) ?? learned.find((address) => !isLoopbackHost(address.host)) ?? learned[0] ?? remote;
+    return best ? formatHostPort(best) : connection.remoteAddr.toString();
   }
 
   #nextBackoff(state: DialState): number {
@@ -714,7 +736,10 @@ export class Libp2pTransport implements PeerTransport {
       }
     } catch (error) {
       this.#stats.dialFailures++;
-      this.#log.debug('Root node dial failed', { address: formatHostPort(root.address), error: String(error) });
+      const fields = { address: formatHostPort(root.address), error: String(error) };
+      if (root.warned) this.#log.debug('Root node dial failed', fields);
+      else this.#log.warning('Cannot reach a root node yet; retrying with backoff', fields);
+      root.warned = true;
     } finally {
       root.dialing = false;
     }

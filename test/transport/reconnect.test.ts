@@ -100,3 +100,19 @@ test('stop() leaves no timers, sockets or servers behind', async () => {
   }, 5_000);
   assert.equal(t0.connected().length + t1.connected().length, 0);
 });
+
+test('listening on an address in use fails with a clear error and leaves nothing running', async () => {
+  const [vp0, vp1] = await makePeers(['vp0', 'vp1']);
+  if (!vp0 || !vp1) throw new Error('no peers');
+  const members = memberList([vp0, vp1]);
+  const first = new Libp2pTransport({ selfId: 'vp0', privateKey: vp0.key, members, listenAddress: '127.0.0.1:0' });
+  await first.start();
+  const taken = first.listenAddresses()[0] as string;
+  const second = new Libp2pTransport({ selfId: 'vp1', privateKey: vp1.key, members, listenAddress: taken });
+  await assert.rejects(second.start(), { message: `Cannot listen on ${taken} (peer.listenAddress): the address is in use` });
+  assert.deepEqual(second.connected(), []);
+  second.send('vp0', 'consensus', new Uint8Array(1));
+  assert.equal(second.stats().dropped.notRunning, 1);
+  await second.stop();
+  await first.stop();
+});
