@@ -236,6 +236,9 @@ export class Libp2pTransport implements PeerTransport {
     this.#node = node;
     this.#running = true;
     this.#log.info('Transport listening', { peerId: this.#self.peerId, addresses: this.listenAddresses(), members: this.#membership.size });
+    if (this.#membership.size === 1 && this.#rootNodes.length > 0) {
+      this.#log.warning('peer.discovery.rootnode is set but the member list names no other peer: every connection will be refused');
+    }
     for (const member of this.#membership.all()) {
       if (member !== this.#self && member.address) this.#scheduleDial(member.id, 0);
     }
@@ -735,6 +738,13 @@ export class Libp2pTransport implements PeerTransport {
         this.#log.info('Root node identified', { address: formatHostPort(root.address), id: member.id });
       }
     } catch (error) {
+      if ((error as Error).name === 'InvalidPeerIdError' && /dial self/i.test((error as Error).message)) {
+        // The same rootnode list on every peer names this one too (under a name it cannot tell is its own).
+        root.member = this.selfId;
+        root.dialing = false;
+        this.#log.debug('Root node is this peer', { address: formatHostPort(root.address) });
+        return;
+      }
       this.#stats.dialFailures++;
       const fields = { address: formatHostPort(root.address), error: String(error) };
       if (root.warned) this.#log.debug('Root node dial failed', fields);
