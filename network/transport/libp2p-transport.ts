@@ -240,13 +240,14 @@ export class Libp2pTransport implements PeerTransport {
       this.#log.warning('peer.discovery.rootnode is set but the member list names no other peer: every connection will be refused');
     }
     for (const member of this.#membership.all()) {
-      if (member !== this.#self && member.address) this.#scheduleDial(member.id, 0);
+      if (member !== this.#self && this.#dialAddresses(member).length > 0) this.#scheduleDial(member.id, 0);
     }
     this.#rootNodes.forEach((root) => this.#scheduleRootDial(root, 0));
     this.#discoveryTimer = setInterval(() => this.#discover(), this.#discoveryPeriodMs);
   }
 
   async stop(): Promise<void> {
+    if (this.#starting) await this.#starting.catch(() => {});
     if (!this.#running) return;
     this.#running = false;
     clearInterval(this.#discoveryTimer);
@@ -257,8 +258,8 @@ export class Libp2pTransport implements PeerTransport {
     }
     this.#dialStates.clear();
     for (const root of this.#rootNodes) {
-      root.backoffMs = 0;
-      root.dialing = false;
+      // Who listens there is found out again after a restart.
+      Object.assign(root, { backoffMs: 0, dialing: false, member: undefined, warned: false });
     }
     for (const link of [...this.#outLinks.values(), ...this.#inLinks]) link.close('stopped');
     for (const [id, pending] of this.#pending) this.#settle(id, pending, new PeerUnreachableError('the transport stopped'));
@@ -269,19 +270,28 @@ export class Libp2pTransport implements PeerTransport {
   }
 
   connected(): PeerInfo[] {
+    return this.#connectedMembers().map(([member, connection]) => ({
+      id: member.id,
+      address: this.#addressOf(member, connection),
+      validator: member.validator,
+      pkiID: member.peerId,
+    }));
+  }
+
+  /** Members with an open connection, in member-list order, with one of their connections. */
+  #connectedMembers(): [Member, Connection][] {
     const node = this.#node;
     if (!node) return [];
     const connections = new Map<string, Connection>();
     for (const connection of node.getConnections()) {
       if (connection.status === 'open' && !connections.has(connection.remotePeer.toString())) connections.set(connection.remotePeer.toString(), connection);
     }
-    const peers: PeerInfo[] = [];
+    const members: [Member, Connection][] = [];
     for (const member of this.#membership.all()) {
       const connection = connections.get(member.peerId);
-      if (member === this.#self || !connection) continue;
-      peers.push({ id: member.id, address: this.#addressOf(member, connection), validator: member.validator, pkiID: member.peerId });
+      if (member !== this.#self && connection) members.push([member, connection]);
     }
-    return peers;
+    return members;
   }
 
   send(to: string, channel: Channel, payload: Uint8Array): void {
@@ -298,9 +308,9 @@ export class Libp2pTransport implements PeerTransport {
   broadcast(channel: Channel, payload: Uint8Array): void {
     if (!this.#sendable(undefined, channel, payload)) return;
     let frame: Uint8Array | undefined;
-    for (const peer of this.connected()) {
-      if (!peer.validator) continue;
-      const link = this.#outLink(this.#membership.get(peer.id) as Member, channel);
+    for (const [member] of this.#connectedMembers()) {
+      if (!member.validator) continue;
+      const link = this.#outLink(member, channel);
       if (!link) continue;
       // One signature for every recipient: the frame does not name its receiver, the connection does.
       frame ??= this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, payload);

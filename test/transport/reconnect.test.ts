@@ -116,3 +116,21 @@ test('listening on an address in use fails with a clear error and leaves nothing
   await second.stop();
   await first.stop();
 });
+
+test('a transport stopped and started again in place rejoins and its handlers still work', async () => {
+  const peers = await makePeers(['vp0', 'vp1']);
+  const [p0, p1] = peers as [(typeof peers)[0] & {}, (typeof peers)[0] & {}];
+  const members = memberList(peers);
+  const t0 = new Libp2pTransport({ selfId: 'vp0', privateKey: p0.key, members, listenAddress: '127.0.0.1:0', ...FAST });
+  await t0.start();
+  const t1 = new Libp2pTransport({ selfId: 'vp1', privateKey: p1.key, members, listenAddress: '127.0.0.1:0', rootNodes: t0.listenAddresses()[0], ...FAST });
+  t1.onRequest('sync', async () => new TextEncoder().encode('still here'));
+  await Promise.all([t1.start(), t1.start()]);
+  await waitFor('the connection', () => fullMesh([t0, t1]));
+  await t1.stop();
+  await waitFor('vp0 to see vp1 gone', () => t0.connected().length === 0);
+  await t1.start();
+  await waitFor('the connection again', () => fullMesh([t0, t1]));
+  assert.equal(Buffer.from(await t0.request('vp1', 'sync', new Uint8Array(0), 5_000)).toString(), 'still here');
+  await Promise.all([t0.stop(), t1.stop()]);
+});
