@@ -4,8 +4,9 @@
 //
 // Why direct streams and not gossipsub: a permissioned network is small and fully connected, so a
 // direct send reaches each member in one hop, with no mesh upkeep, no duplicate suppression, and
-// no second signature scheme; gossipsub pays only when members cannot all reach each other (see
-// the report and bench/transport.bench.ts for the numbers).
+// no second signature scheme. bench/transport.bench.ts, broadcast of 1 KiB from one of four nodes
+// to the other three: direct 0.73 ms median and ~1,840 messages/s, gossipsub 3.6 ms and ~355/s.
+// Gossipsub would pay only when members cannot all reach each other.
 //
 // Finding each other: members listed with an address are dialled; `peer.discovery.rootnode`
 // addresses (host:port, no key) are dialled blind and the Noise handshake tells who answered;
