@@ -18,9 +18,14 @@ describe('a network of four validators and one non-validating peer', () => {
 
   before(async () => {
     peers = await makePeers(['vp0', 'vp1', 'vp2', 'vp3', 'nvp0']);
-    // vp3 answers at most 2 requests per peer at once, and lets at most 2 of its own wait per peer.
+    // vp3 answers at most 2 requests per peer at once, and lets at most 2 of its own wait per peer;
+    // nvp0 queues at most one message per peer and channel.
     transports = await startNetwork(peers, (peer) =>
-      peer.id === 'vp3' ? { limits: { concurrentInboundRequestsMax: 2, outstandingRequestsPerPeerMax: 2 } } : {},
+      peer.id === 'vp3'
+        ? { limits: { concurrentInboundRequestsMax: 2, outstandingRequestsPerPeerMax: 2 } }
+        : peer.id === 'nvp0'
+          ? { limits: { queueFramesMax: 1 } }
+          : {},
     );
     for (const transport of transports) {
       for (const channel of CHANNELS) {
@@ -32,6 +37,16 @@ describe('a network of four validators and one non-validating peer', () => {
 
   after(async () => {
     await Promise.all(transports.map((t) => t.stop()));
+  });
+
+  test('a full outbound queue drops (and counts) what does not fit, and delivers what does', async () => {
+    // The first send opens the stream; until it is open, messages wait in the queue (here: one).
+    const nvp0 = byId('nvp0');
+    received.length = 0;
+    for (const text of ['first', 'second', 'third']) nvp0.send('vp0', 'sync', Buffer.from(text));
+    assert.equal(nvp0.stats().dropped.queueFull, 2);
+    await waitFor('the queued message', () => received.length === 1);
+    assert.deepEqual(received, ['nvp0>vp0:sync:first']);
   });
 
   test('connected() lists every other member with its listen address, role and peer id', async () => {
