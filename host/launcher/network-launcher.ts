@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatMemberList, loadOrCreatePeerIdentity } from '../../network/transport/index.ts';
 import { RestClient } from '../rest/client.ts';
 
 export const NETWORK_FILE = 'network.json';
@@ -24,6 +25,8 @@ export interface PeerLayout {
   eventsAddress: string;
   dataDir: string;
   logFile: string;
+  /** libp2p peer id of the peer's key (created in its data directory before any peer starts). */
+  peerId?: string | undefined;
   pid?: number | undefined;
 }
 
@@ -114,9 +117,25 @@ export function peerEnvironment(layout: NetworkLayout, peer: PeerLayout): Record
     CORE_PEER_VALIDATOR_EVENTS_ADDRESS: peer.eventsAddress,
     CORE_PEER_VALIDATOR_CONSENSUS_PLUGIN: layout.consensus,
     CORE_PEER_DISCOVERY_ROOTNODE: peer.id === root?.id ? others.join(',') : (root?.listenAddress ?? ''),
+    CORE_PEER_DISCOVERY_MEMBERS: memberList(layout),
     CORE_PBFT_GENERAL_N: String(layout.peers.length),
     CORE_PBFT_GENERAL_F: String(Math.floor((layout.peers.length - 1) / 3)),
   };
+}
+
+/** Every peer of the layout as a member-list entry: who may connect, and where it listens. */
+export function memberList(layout: NetworkLayout): string {
+  return formatMemberList(
+    layout.peers.flatMap((peer) => (peer.peerId ? [{ id: peer.id, peerId: peer.peerId, address: peer.listenAddress }] : [])),
+  );
+}
+
+/** Creates (or reads) every peer's key so that each peer can be told the whole member list. */
+async function ensureIdentities(layout: NetworkLayout): Promise<void> {
+  for (const peer of layout.peers) {
+    await mkdir(peer.dataDir, { recursive: true });
+    peer.peerId = (await loadOrCreatePeerIdentity(peer.dataDir)).peerId;
+  }
 }
 
 export async function readLayout(dataDir: string): Promise<NetworkLayout> {
@@ -187,6 +206,7 @@ export async function networkUp(options: UpOptions): Promise<NetworkLayout> {
     await mkdir(resolve(options.dataDir), { recursive: true });
     progress(`Laying out ${layout.peers.length} ${layout.consensus} peers in ${resolve(options.dataDir)}`);
   }
+  await ensureIdentities(layout);
   for (const peer of layout.peers) {
     if (alive(peer.pid)) continue;
     for (const address of [peer.restAddress, peer.listenAddress, peer.eventsAddress]) {

@@ -81,6 +81,19 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
     });
 
   node
+    .command('id')
+    .description("print this peer's member-list entry (<peer.id>=<libp2p peer id>@<peer.address>), creating its key on first use")
+    .action(async () => {
+      const config = context.config();
+      const { loadOrCreatePeerIdentity, formatMemberList } = await import('../../../network/transport/index.ts');
+      const identity = await loadOrCreatePeerIdentity(resolve(context.cwd, config.string('peer.fileSystemPath')));
+      const address = config.string('peer.address');
+      const announce = address.startsWith('0.0.0.0:') ? undefined : address;
+      context.io.stdout(formatMemberList([{ id: config.string('peer.id'), peerId: identity.peerId, ...(announce ? { address: announce } : {}) }]));
+      if (identity.created) context.io.stderr(`Created ${identity.keyFile}`);
+    });
+
+  node
     .command('status')
     .description('print the status of the peer named by the config (STARTED, STOPPED or UNKNOWN)')
     .action(async () => {
