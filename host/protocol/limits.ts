@@ -14,6 +14,10 @@ export const FUEL_PER_BYTE_READ = 1;
 export const FUEL_PER_BYTE_WRITTEN = 10;
 /** Fuel per 64 KiB page a `memory.grow` asks for. */
 export const FUEL_PER_MEMORY_PAGE = 4096;
+/** Fuel per byte a chaincode asks the host to hash (on top of reading it): hashing is ~40× a copy. */
+export const FUEL_PER_BYTE_HASHED = 16;
+/** Fuel of one signature verification (verify_signature), about 50 µs of native ECDSA P-256. */
+export const FUEL_PER_SIGNATURE_VERIFY = 1_000_000;
 /** `memory.copy`/`memory.fill` cost one unit per this many bytes. */
 export const MEMORY_COPY_BYTES_PER_FUEL = 64;
 
@@ -22,7 +26,11 @@ export const MEMORY_PAGES_INITIAL = 16;
 /** Hard maximum of a chaincode's linear memory (10 MiB). `memory.grow` beyond it fails deterministically. */
 export const MEMORY_PAGES_MAX = 160;
 
-/** Call depth budget in weighted frames (weight = 1 + ceil((params + locals) / 8)); far below V8's own, non-deterministic limit. */
+/**
+ * Call depth budget in weighted frames (weight = 1 + ceil((params + locals + operand stack height) / 8),
+ * about the frame size in 64-byte units); far below V8's own, non-deterministic limit. Nested
+ * chaincode calls share it.
+ */
 export const CALL_DEPTH_UNITS_MAX = 8_192;
 /** How deep chaincode-to-chaincode calls may nest (the outermost chaincode is depth 1). */
 export const CHAINCODE_CALL_NESTING_MAX = 8;
@@ -36,6 +44,10 @@ export const EVENT_NAME_BYTES_MAX = 256;
 export const EVENT_PAYLOAD_BYTES_MAX = 65_536;
 export const LOG_BYTES_PER_TRANSACTION_MAX = 16_384;
 export const CHAINCODE_NAME_BYTES_MAX = 256;
+/** Input of one hash() call. */
+export const HASH_INPUT_BYTES_MAX = 1_048_576;
+/** Each input of a membership call: attribute names and values, certificates, signatures, messages. */
+export const MEMBERSHIP_INPUT_BYTES_MAX = 65_536;
 
 /** Bounds of a transaction's arguments (ctorMsg.args, function name included). */
 export const ARGS_COUNT_MAX = 1_024;
@@ -48,6 +60,8 @@ export const MODULE_LOCALS_PER_FUNCTION_MAX = 1_000;
 export const MODULE_GLOBALS_MAX = 1_000;
 export const MODULE_TABLE_ELEMENTS_MAX = 10_000;
 export const MODULE_DATA_SEGMENTS_MAX = 1_000;
+/** How deeply a function's expressions may nest (the instrumenter walks them recursively). */
+export const MODULE_EXPRESSION_DEPTH_MAX = 1_024;
 
 /** Bounds of one transaction and one block as they travel through consensus. */
 export const TRANSACTION_BYTES_MAX = 4_194_304;
