@@ -1,0 +1,24 @@
+// The indexes key space (Fabric's indexesCF): block hash → block number and txid → (block
+// number, index in block). A txid committed twice (outside the executor's dedup window) points
+// at its latest block, as in Fabric.
+import type { Transaction } from '../protocol/messages.ts';
+import { blockHashIndexKey, decodeTxLocation, encodeTxLocation, readU64, txidIndexKey, u64 } from './key-spaces.ts';
+import type { BatchOp, LedgerDb } from './level-db.ts';
+
+export function blockIndexOps(blockNumber: number, blockHash: Uint8Array, transactions: Transaction[]): BatchOp[] {
+  const ops: BatchOp[] = [{ type: 'put', key: blockHashIndexKey(blockHash), value: u64(blockNumber) }];
+  for (let i = 0; i < transactions.length; i++) {
+    ops.push({ type: 'put', key: txidIndexKey(transactions[i]!.txid), value: encodeTxLocation(blockNumber, i) });
+  }
+  return ops;
+}
+
+export async function blockNumberByHash(db: LedgerDb, blockHash: Uint8Array): Promise<number | undefined> {
+  const value = await db.get(blockHashIndexKey(blockHash));
+  return value === undefined ? undefined : readU64(value);
+}
+
+export async function transactionLocation(db: LedgerDb, txid: string): Promise<{ blockNumber: number; index: number } | undefined> {
+  const value = await db.get(txidIndexKey(txid));
+  return value === undefined ? undefined : decodeTxLocation(value);
+}

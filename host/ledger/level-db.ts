@@ -1,0 +1,50 @@
+// The one LevelDB a ledger lives in: opening it with clear errors (another process holds the
+// directory, the files are damaged) and the batch operation type the key spaces produce.
+import { Level } from 'level';
+import { LedgerCorruptError, LedgerLockedError } from './ledger-errors.ts';
+
+export type LedgerDb = Level<Uint8Array, Uint8Array>;
+
+export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+
+interface LevelError extends Error {
+  code?: string;
+  cause?: unknown;
+}
+
+export async function openLevelDb(dir: string): Promise<LedgerDb> {
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as LevelError).cause as LevelError | undefined;
+    const detail = cause?.message ?? (error as Error).message;
+    if (cause?.code === 'LEVEL_LOCKED') {
+      throw new LedgerLockedError(`ledger directory ${dir} is locked by another process (is another peer running on this data directory?): ${detail}`, { cause: error });
+    }
+    if (cause?.code === 'LEVEL_CORRUPTION') {
+      throw new LedgerCorruptError(`ledger directory ${dir} is corrupt: ${detail}`, { cause: error });
+    }
+    throw new Error(`cannot open ledger directory ${dir}: ${detail}`, { cause: error });
+  }
+  return db;
+}
+
+/** Reads every entry in [gte, lt) in order, a page at a time. */
+export async function forEachEntry(
+  db: LedgerDb,
+  range: { gte: Uint8Array; lt: Uint8Array },
+  visit: (key: Uint8Array, value: Uint8Array) => void,
+  pageSize = 1_000,
+): Promise<void> {
+  const iterator = db.iterator(range);
+  try {
+    for (;;) {
+      const page = await iterator.nextv(pageSize);
+      if (page.length === 0) return;
+      for (const [key, value] of page) visit(key, value);
+    }
+  } finally {
+    await iterator.close();
+  }
+}
