@@ -185,14 +185,20 @@ class WorkerPool {
   }
 }
 
-function firstLines(text: string, count: number): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(0, count).join('\n');
+/** The compiler's first error line (asc prefixes them with ERROR), else the first line. */
+function firstError(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.find((l) => l.includes('ERROR')) ?? lines[0] ?? '';
 }
 
-async function compile(folder: ChaincodeFolder, pool: WorkerPool | undefined): Promise<{ ok: true; wasm: Uint8Array } | { ok: false; error: string }> {
+type CompileResult = { ok: true; wasm: Uint8Array; ms: number } | { ok: false; error: string };
+
+async function compile(folder: ChaincodeFolder, pool: WorkerPool | undefined): Promise<CompileResult> {
   if (folder.kind === 'wat') {
     try {
-      return { ok: true, wasm: await buildWat(folder.entry, folder.outFile) };
+      const started = performance.now();
+      const wasm = await buildWat(folder.entry, folder.outFile);
+      return { ok: true, wasm, ms: performance.now() - started };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
@@ -200,11 +206,10 @@ async function compile(folder: ChaincodeFolder, pool: WorkerPool | undefined): P
   if (pool === undefined) throw new Error('no build workers');
   const reply = await pool.build(folder.dir, folder.outFile);
   if (!reply.ok) return { ok: false, error: reply.error };
-  return { ok: true, wasm: new Uint8Array(await readFile(folder.outFile)) };
+  return { ok: true, wasm: new Uint8Array(await readFile(folder.outFile)), ms: reply.ms };
 }
 
 async function buildOne(folder: ChaincodeFolder, pool: WorkerPool | undefined): Promise<BuildOutcome> {
-  const started = performance.now();
   const result = await compile(folder, pool);
   if (folder.expectBuildError !== undefined) {
     if (result.ok) {
@@ -227,7 +232,7 @@ async function buildOne(folder: ChaincodeFolder, pool: WorkerPool | undefined): 
       return { folder, status: 'failed', message: `the module breaks the weft ABI:\n${problems.join('\n')}` };
     }
   }
-  return { folder, status: 'built', bytes: result.wasm.length, ms: performance.now() - started };
+  return { folder, status: 'built', bytes: result.wasm.length, ms: result.ms };
 }
 
 function describeOutcome(outcome: BuildOutcome): string {
@@ -235,7 +240,7 @@ function describeOutcome(outcome: BuildOutcome): string {
   switch (outcome.status) {
     case 'fresh': return `fresh    ${label} up to date`;
     case 'built': return `built    ${label} ${(outcome.bytes / 1024).toFixed(1)} KiB in ${(outcome.ms / 1000).toFixed(1)} s`;
-    case 'expected-error': return `refused  ${label} compiler error, as expected: ${firstLines(outcome.message, 1).slice(0, 120)}`;
+    case 'expected-error': return `refused  ${label} compiler error, as expected: ${firstError(outcome.message).slice(0, 120)}`;
     case 'failed': return `FAILED   ${label}\n${outcome.message}`;
   }
 }

@@ -6,6 +6,10 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChaincodeBuildError } from './build.ts';
 
+const WAT_FEATURES =
+  binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+  binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.SIMD128;
+
 /** Compiles `watFile` to `outFile`; throws ChaincodeBuildError if it does not parse or validate. */
 export async function buildWat(watFile: string, outFile: string): Promise<Uint8Array> {
   const text = await readFile(watFile, 'utf8');
@@ -16,7 +20,9 @@ export async function buildWat(watFile: string, outFile: string): Promise<Uint8A
     throw new ChaincodeBuildError(`binaryen could not parse ${watFile}: ${String(error)}`);
   }
   try {
-    module.setFeatures(binaryen.Features.All);
+    // Standard features only: binaryen's "All" includes proposals (e.g. compact import sections)
+    // whose encoding V8 cannot read. SIMD is on so a fixture can carry a v128 instruction.
+    module.setFeatures(WAT_FEATURES);
     if (!module.validate()) throw new ChaincodeBuildError(`${watFile} is not a valid WebAssembly module`);
     const wasm = module.emitBinary();
     await mkdir(dirname(outFile), { recursive: true });

@@ -5,14 +5,15 @@ import { buildChaincode } from './build.ts';
 
 export interface BuildJobMessage { id: number; dir: string; outFile: string }
 export type BuildJobReply =
-  | { id: number; ok: true; bytes: number; diagnostics: string }
+  | { id: number; ok: true; bytes: number; ms: number; diagnostics: string }
   | { id: number; ok: false; error: string };
 
 const port = parentPort;
 if (port !== null) {
   port.on('message', (job: BuildJobMessage) => {
+    const started = performance.now();
     buildChaincode(job.dir, { outFile: job.outFile }).then(
-      (result) => port.postMessage({ id: job.id, ok: true, bytes: result.wasm.length, diagnostics: result.diagnostics } satisfies BuildJobReply),
+      (result) => port.postMessage({ id: job.id, ok: true, bytes: result.wasm.length, ms: performance.now() - started, diagnostics: result.diagnostics } satisfies BuildJobReply),
       (error: unknown) => port.postMessage({ id: job.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies BuildJobReply),
     );
   });
