@@ -187,7 +187,9 @@ export class StateHashTrie {
     if (!present) this.#size++;
   }
 
+  /** The state hash; a fresh array the caller may keep (a leaf's own bytes change in place). */
   rootHash(): Uint8Array {
-    return this.#root === undefined ? EMPTY_STATE_HASH : hashOf(this.#root);
+    if (this.#root === undefined) return EMPTY_STATE_HASH;
+    return isLeaf(this.#root) ? hashOf(this.#root).slice() : hashOf(this.#root);
   }
 }
