@@ -6,8 +6,25 @@
 /** Fuel a transaction (deploy, invoke or query, nested chaincode calls included) may burn. ≈45 ms of the tightest loop. */
 export const FUEL_PER_TRANSACTION = 1_000_000_000;
 
-/** Fuel charged at every host call, before its per-byte costs. */
-export const FUEL_HOST_CALL_BASE = 100;
+/**
+ * Fuel of guest code: 1 per instruction, with weights for the kinds that cost more than one
+ * cycle. Calibrated so that no loop found in bench/runtime.bench.ts burns FUEL_PER_TRANSACTION
+ * much faster than expected (docs/limits.md has the table).
+ */
+export const FUEL_PER_INSTRUCTION = 1;
+/** Extra fuel at each loop iteration (the branch back and the charge itself). */
+export const FUEL_PER_LOOP_ITERATION = 8;
+/** Extra fuel at each function entry (call, frame, depth and fuel checks). */
+export const FUEL_PER_CALL = 16;
+/** Fuel of a load or a store (cache misses). */
+export const FUEL_PER_MEMORY_ACCESS = 4;
+/** Fuel of an integer division or remainder. */
+export const FUEL_PER_DIVISION = 16;
+/** Fuel of a call_indirect (table and signature checks). */
+export const FUEL_PER_INDIRECT_CALL = 16;
+
+/** Fuel charged at every host call, before its per-byte costs (a JS call costs ~40 ns). */
+export const FUEL_HOST_CALL_BASE = 1_000;
 /** Fuel per byte the host reads out of, or copies into, guest memory. */
 export const FUEL_PER_BYTE_READ = 1;
 /** Fuel per byte the host must keep (state values written, events, results). */
@@ -18,8 +35,8 @@ export const FUEL_PER_MEMORY_PAGE = 4096;
 export const FUEL_PER_BYTE_HASHED = 16;
 /** Fuel of one signature verification (verify_signature), about 50 µs of native ECDSA P-256. */
 export const FUEL_PER_SIGNATURE_VERIFY = 1_000_000;
-/** `memory.copy`/`memory.fill` cost one unit per this many bytes. */
-export const MEMORY_COPY_BYTES_PER_FUEL = 64;
+/** `memory.copy`/`memory.fill` cost one unit per this many bytes (a power of two). */
+export const MEMORY_COPY_BYTES_PER_FUEL = 1;
 
 /** Linear memory every chaincode instance starts with (pages of 64 KiB). Generous, so ordinary transactions never grow it. */
 export const MEMORY_PAGES_INITIAL = 16;

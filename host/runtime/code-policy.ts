@@ -7,7 +7,15 @@
 import { binaryen, C, ExpressionId, expressionIdNames } from './binaryen-api.ts';
 import { childrenOf, isFreeControl, isKnownExpression } from './expression-tree.ts';
 import { PrepareError, quoteName } from './prepare-error.ts';
-import { MODULE_EXPRESSION_DEPTH_MAX } from '../protocol/limits.ts';
+import {
+  FUEL_PER_CALL,
+  FUEL_PER_DIVISION,
+  FUEL_PER_INDIRECT_CALL,
+  FUEL_PER_INSTRUCTION,
+  FUEL_PER_LOOP_ITERATION,
+  FUEL_PER_MEMORY_ACCESS,
+  MODULE_EXPRESSION_DEPTH_MAX,
+} from '../protocol/limits.ts';
 
 type Ref = number;
 
@@ -15,9 +23,9 @@ type Ref = number;
 export interface FunctionPlan {
   ref: Ref;
   name: string;
-  /** Fuel of the body outside loops, charged at entry (at least 1). */
+  /** Fuel of the body outside loops plus FUEL_PER_CALL, charged at entry. */
   entryCost: number;
-  /** Fuel of each loop body outside nested loops, charged at the loop header (at least 1). */
+  /** Fuel of each loop body outside nested loops plus FUEL_PER_LOOP_ITERATION, charged at the loop header. */
   loopCosts: Map<Ref, number>;
   /** Frame weight for the call-depth budget: 1 + ceil((params + locals + operand stack height) / 8). */
   weight: number;
@@ -32,6 +40,18 @@ export interface CodeFacts {
 }
 
 const FRAME_SLOTS_PER_UNIT = 8;
+
+const operations = binaryen as unknown as Record<string, number>;
+const DIVISIONS = new Set(['DivSInt32', 'DivUInt32', 'RemSInt32', 'RemUInt32', 'DivSInt64', 'DivUInt64', 'RemSInt64', 'RemUInt64'].map((name) => operations[name]));
+
+/** Static fuel of one expression, without its children. */
+function fuelOf(e: Ref, id: number): number {
+  if (isFreeControl(id)) return 0;
+  if (id === ExpressionId.Load || id === ExpressionId.Store) return FUEL_PER_MEMORY_ACCESS;
+  if (id === ExpressionId.CallIndirect) return FUEL_PER_INDIRECT_CALL;
+  if (id === ExpressionId.Binary && DIVISIONS.has(C._BinaryenBinaryGetOp(e))) return FUEL_PER_DIVISION;
+  return FUEL_PER_INSTRUCTION;
+}
 
 const ID_NAMES = expressionIdNames();
 
@@ -121,7 +141,7 @@ function analyzeFunction(ref: Ref, allowFloats: boolean, facts: { storeReachMax:
       facts.storeReachMax = Math.max(facts.storeReachMax, C._BinaryenStoreGetOffset(e) + C._BinaryenStoreGetBytes(e));
     }
 
-    let cost = isFreeControl(id) ? 0 : 1;
+    let cost = fuelOf(e, id);
     let height = children.length === 0 ? 1 : 0;
     const sequential = id === ExpressionId.Block || id === ExpressionId.Loop || id === ExpressionId.If;
     for (let i = 0; i < children.length; i++) {
@@ -133,7 +153,7 @@ function analyzeFunction(ref: Ref, allowFloats: boolean, facts: { storeReachMax:
       height = Math.max(height, sequential ? childHeight : i + childHeight);
     }
     if (id === ExpressionId.Loop) {
-      loopCosts.set(e, Math.max(1, cost));
+      loopCosts.set(e, cost + FUEL_PER_LOOP_ITERATION);
       cost = 0;
     }
     stackHeightMax = Math.max(stackHeightMax, height);
@@ -145,7 +165,7 @@ function analyzeFunction(ref: Ref, allowFloats: boolean, facts: { storeReachMax:
   return {
     ref,
     name,
-    entryCost: Math.max(1, bodyCost),
+    entryCost: bodyCost + FUEL_PER_CALL,
     loopCosts,
     weight: 1 + Math.ceil(slots / FRAME_SLOTS_PER_UNIT),
   };

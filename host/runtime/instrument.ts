@@ -17,6 +17,7 @@ import { childrenOf, isKnownExpression, setChildOf } from './expression-tree.ts'
 import { ABI_MODULE } from './abi.ts';
 import {
   CALL_DEPTH_UNITS_MAX,
+  FUEL_PER_INSTRUCTION,
   FUEL_PER_MEMORY_PAGE,
   MEMORY_COPY_BYTES_PER_FUEL,
   MEMORY_PAGES_MAX,
@@ -70,6 +71,9 @@ export interface InstrumentResult {
 
 const COPY_COST_SHIFT = Math.log2(MEMORY_COPY_BYTES_PER_FUEL);
 if (!Number.isInteger(COPY_COST_SHIFT)) throw new Error('MEMORY_COPY_BYTES_PER_FUEL must be a power of two');
+const WASM_PAGE_BYTES = 65_536;
+/** Highest charge of one memory.copy/fill: a larger size exceeds any memory and traps. */
+const BULK_UNITS_MAX = Math.ceil((MEMORY_PAGES_MAX * WASM_PAGE_BYTES + 1) / MEMORY_COPY_BYTES_PER_FUEL);
 
 const ops = binaryen as unknown as Record<string, number>;
 const REINTERPRET_FLOAT = new Set([ops['ReinterpretFloat32'], ops['ReinterpretFloat64']]);
@@ -220,7 +224,12 @@ class FunctionRewriter {
     const n = this.#newLocal(binaryen.i32);
     const get = (local: number): Ref => m.local.get(local, binaryen.i32);
     const parts = [m.local.set(d, dest), m.local.set(s, second), m.local.set(n, size)];
-    if (this.#options.metering) parts.push(this.#charge(m.i32.add(m.i32.shr_u(get(n), m.i32.const(COPY_COST_SHIFT)), m.i32.const(1))));
+    if (this.#options.metering) {
+      // Clamped so the charge fits the i32 counter; a size beyond the memory traps anyway.
+      const units = m.i32.shr_u(get(n), m.i32.const(COPY_COST_SHIFT));
+      const clamped = m.select(m.i32.gt_u(units, m.i32.const(BULK_UNITS_MAX)), m.i32.const(BULK_UNITS_MAX), m.i32.shr_u(get(n), m.i32.const(COPY_COST_SHIFT)));
+      parts.push(this.#charge(m.i32.add(clamped, m.i32.const(FUEL_PER_INSTRUCTION))));
+    }
     // If dest + size wraps, the operation traps before writing, so the mark need not cover it.
     parts.push(this.#raiseLowMark(() => m.i32.add(get(d), get(n))));
     parts.push(isCopy ? m.memory.copy(get(d), get(s), get(n)) : m.memory.fill(get(d), get(s), get(n)));
@@ -240,7 +249,7 @@ class FunctionRewriter {
         m.i32.const(MEMORY_PAGES_MAX + 1),
         getPages(),
       );
-      parts.push(this.#charge(m.i32.add(m.i32.mul(chargedPages, m.i32.const(FUEL_PER_MEMORY_PAGE)), m.i32.const(1))));
+      parts.push(this.#charge(m.i32.add(m.i32.mul(chargedPages, m.i32.const(FUEL_PER_MEMORY_PAGE)), m.i32.const(FUEL_PER_INSTRUCTION))));
     }
     const flags = this.#names.flags;
     parts.push(
