@@ -120,15 +120,20 @@ function insert(node: TrieNode | undefined, from: number, path: Uint8Array, hash
   return node;
 }
 
-/** Removes the leaf at `path` if present; a branch left with one child is replaced by it. */
-function remove(node: TrieNode | undefined, path: Uint8Array): TrieNode | undefined {
-  if (node === undefined) return undefined;
-  if (isLeaf(node)) return divergence(node, path, 0, PATH_NIBBLES) === PATH_NIBBLES ? undefined : node;
+/** What `remove` returns when the path is not in the trie (nothing changed, no hash to invalidate). */
+const ABSENT = Symbol('absent');
+
+/**
+ * Removes the leaf at `path`: the node that replaces `node` (a branch left with one child is
+ * replaced by that child), or ABSENT if there was no such leaf.
+ */
+function remove(node: TrieNode | undefined, path: Uint8Array): TrieNode | undefined | typeof ABSENT {
+  if (node === undefined) return ABSENT;
+  if (isLeaf(node)) return divergence(node, path, 0, PATH_NIBBLES) === PATH_NIBBLES ? undefined : ABSENT;
   const slot = nibble(path, node.depth);
-  const child = node.children[slot];
-  if (child === undefined) return node;
-  const updated = remove(child, path);
-  if (updated === child) return node;
+  const updated = remove(node.children[slot], path);
+  if (updated === ABSENT) return ABSENT;
+  // Something below changed (even if the child is the same object): this hash is stale.
   node.children[slot] = updated;
   node.hash = undefined;
   let only: TrieNode | undefined;
@@ -139,8 +144,7 @@ function remove(node: TrieNode | undefined, path: Uint8Array): TrieNode | undefi
       count++;
     }
   }
-  if (count === 1) return only;
-  return node;
+  return count === 1 ? only : node;
 }
 
 function hashOf(node: TrieNode): Uint8Array {
@@ -179,7 +183,9 @@ export class StateHashTrie {
     const path = keyPath(compositeKeyBytes);
     if (value === null) {
       if (!present) return;
-      this.#root = remove(this.#root, path);
+      const root = remove(this.#root, path);
+      if (root === ABSENT) throw new Error('state hash trie: a key said to be present is not in the trie');
+      this.#root = root;
       this.#size--;
       return;
     }

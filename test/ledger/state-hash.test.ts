@@ -147,3 +147,22 @@ test('two ledgers reaching the same state by different blocks have the same stat
   assert.equal(hex(a.stateHash()), hex(referenceHash(reference)));
   assert.notEqual(hex(a.blockchainInfo().currentBlockHash), hex(b.blockchainInfo().currentBlockHash));
 });
+
+test('after every single insert, update or delete the hash equals a trie built from scratch', () => {
+  // Checked after each operation: a stale cached branch hash would otherwise hide behind later
+  // operations that happen to touch the same branches.
+  const random = prng(7);
+  const trie = new StateHashTrie();
+  const state = new Map<string, Uint8Array>();
+  const pool = [...randomEntries(250, 8).keys()];
+  for (let op = 0; op < 500; op++) {
+    const composite = pool[Math.floor(random() * pool.length)]!;
+    const present = state.has(composite);
+    const value = present && random() < 0.5 ? null : utf8(`v${op}`);
+    trie.set(utf8(composite), value, present);
+    if (value === null) state.delete(composite);
+    else state.set(composite, value);
+    assert.equal(hex(trie.rootHash()), hex(trieOf([...state]).rootHash()), `after operation ${op}`);
+  }
+  assert.equal(hex(trie.rootHash()), hex(referenceHash(state)));
+});
