@@ -92,7 +92,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): 
     module.dispose();
   }
 
-  const prepared = new PreparedModule(codeHashOf(bytes), compile(output), layout, {
+  const prepared = new PreparedModule(codeHashOf(bytes), output, layout, {
     bytesIn: bytes.length,
     bytesOut: output.length,
     functions,

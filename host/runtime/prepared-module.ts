@@ -18,13 +18,16 @@ export interface PrepareStats {
 export class PreparedModule implements PreparedChaincode {
   readonly codeHash: string;
   readonly module: WebAssembly.Module;
+  /** The instrumented bytes `module` was compiled from (identical on every peer). */
+  readonly instrumented: Uint8Array;
   readonly layout: InstanceLayout;
   readonly stats: PrepareStats;
   readonly #idle: ChaincodeInstance[] = [];
 
-  constructor(codeHash: string, module: WebAssembly.Module, layout: InstanceLayout, stats: PrepareStats) {
+  constructor(codeHash: string, instrumented: Uint8Array, layout: InstanceLayout, stats: PrepareStats) {
     this.codeHash = codeHash;
-    this.module = module;
+    this.instrumented = instrumented;
+    this.module = new WebAssembly.Module(instrumented);
     this.layout = layout;
     this.stats = stats;
   }

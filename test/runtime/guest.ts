@@ -55,10 +55,10 @@ export function chaincode(parts: { invoke?: string; init?: string; query?: strin
   return `(module
 ${IMPORTS}
 (memory (export "memory") ${parts.memory ?? '1'})
-(func (export "weft_abi_v1"))
-(func (export "init") (result i32) ${parts.init ?? '(i32.const 0)'})
-(func (export "invoke") (result i32) ${parts.invoke ?? '(i32.const 0)'})
-(func (export "query") (result i32) ${parts.query ?? '(i32.const 0)'})
+(func $weft_abi_v1 (export "weft_abi_v1"))
+(func $init (export "init") (result i32) ${parts.init ?? '(i32.const 0)'})
+(func $invoke (export "invoke") (result i32) ${parts.invoke ?? '(i32.const 0)'})
+(func $query (export "query") (result i32) ${parts.query ?? '(i32.const 0)'})
 ${parts.extra ?? ''}
 )`;
 }
@@ -68,8 +68,8 @@ const digit = (i: number): string => `(i32.sub (i32.load8_u (call $arg_ptr (i32.
 const op = (char: string, body: string): string => `(if (i32.eq (local.get $op) (i32.const ${char.charCodeAt(0)})) (then ${body}))`;
 const replyWith = (call: string): string => `(return (call $reply ${call}))`;
 
-const KV_HELPERS = `
-(data (i32.const 256) "unknown function")
+/** Helpers for guests that read their args: $load_args, $arg_ptr(i), $arg_len(i), $arg_u32(i), $reply(rc). */
+export const ARG_HELPERS = `
 (func $load_args
   (drop (call $get_args))
   (call $ret_read (i32.const ${ARGS_AT})))
@@ -91,6 +91,18 @@ const KV_HELPERS = `
   (call $ret_read (i32.const ${REPLY_AT + 4}))
   (call $set_result (i32.const ${REPLY_AT}) (i32.add (local.get $n) (i32.const 4)))
   (i32.const 0))
+(func $arg_u32 (param $i i32) (result i32)
+  (i32.load (call $arg_ptr (local.get $i))))
+`;
+
+/** A chaincode with ARG_HELPERS; its bodies call (call $load_args) first. */
+export function argChaincode(parts: Parameters<typeof chaincode>[0]): Uint8Array {
+  return wat(chaincode({ ...parts, extra: `${ARG_HELPERS}${parts.extra ?? ''}` }));
+}
+
+const KV_HELPERS = `
+(data (i32.const 256) "unknown function")
+${ARG_HELPERS}
 (func $recurse (param $n i32) (result i32)
   (i32.add (i32.const 1) (call $recurse (i32.add (local.get $n) (i32.const 1)))))
 (func $collect (param $h i32) (result i32)
@@ -115,6 +127,8 @@ const KV_HELPERS = `
   ${op('p', replyWith(`(call $put_state ${a(1)} ${a(2)})`))}
   ${op('g', replyWith(`(call $get_state ${a(1)})`))}
   ${op('d', replyWith(`(call $del_state ${a(1)})`))}
+  ${op('u', `(drop (call $put_state ${a(1)} ${a(2)})) ${replyWith(`(call $get_state ${a(1)})`)}`)}
+  ${op('v', `(drop (call $set_event ${a(1)} ${a(2)})) ${replyWith(`(call $set_event ${a(3)} ${a(4)})`)}`)}
   ${op('r', `(return (call $collect (call $range_open ${a(1)} ${a(2)} (i32.const 0))))`)}
   ${op('x', `(return (call $collect (call $range_open ${a(1)} ${a(1)} (i32.const 1))))`)}
   ${op('o', replyWith(`(call $range_open ${a(1)} ${a(2)} ${digit(3)})`))}
@@ -187,8 +201,8 @@ export function records(payload: Uint8Array): Array<[string, string]> {
 }
 
 /** Encodes args in the ABI's wire form (for invoke_chaincode). */
-export function encodedArgs(args: string[]): Uint8Array {
-  const parts = args.map((arg) => new TextEncoder().encode(arg));
+export function encodedArgs(args: Array<string | Uint8Array>): Uint8Array {
+  const parts = args.map((arg) => (typeof arg === 'string' ? new TextEncoder().encode(arg) : arg));
   const out = new Uint8Array(4 + parts.reduce((n, p) => n + 4 + p.length, 0));
   const view = new DataView(out.buffer);
   view.setUint32(0, parts.length, true);
@@ -204,7 +218,7 @@ export function encodedArgs(args: string[]): Uint8Array {
 /** A chaincode whose invoke makes one host call with constant arguments and replies with its code. */
 export function callOnce(fn: string, args: number[], extra = ''): Uint8Array {
   const call = `(call $${fn} ${args.map((n) => `(i32.const ${n})`).join(' ')})`;
-  const isVoid = (ABI_FUNCTIONS as Record<string, { result: string }>)[fn]?.result === 'void';
+  const isVoid = fn === 'abort' || (ABI_FUNCTIONS as Record<string, { result: string }>)[fn]?.result === 'void';
   return wat(chaincode({
     invoke: isVoid ? `${call} (i32.const 0)` : `(i32.store (i32.const 0) ${call}) (call $set_result (i32.const 0) (i32.const 4)) (i32.const 0)`,
     extra,
