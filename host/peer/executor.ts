@@ -5,6 +5,7 @@
 // on committed state.
 import { randomUUID } from 'node:crypto';
 import type { ExecutedBatch, OrderedBatch } from '../../network/consensus.ts';
+import type { LedgerHead } from '../ledger/ledger.ts';
 import type { CommittedBlock, LedgerApi } from '../ledger/types.ts';
 import { TRANSACTION_BYTES_MAX, TXID_BYTES_MAX, TXID_DEDUP_WINDOW_BLOCKS } from '../protocol/limits.ts';
 import {
@@ -39,13 +40,16 @@ export function notDeployedMessage(name: string): string {
   return `deployment transaction does not exist for ${name}`;
 }
 
+/** The ledger as the executor uses it: the LedgerApi plus its head block's summary. */
+export type ExecutorLedger = LedgerApi & { head(): LedgerHead };
+
 export interface ExecutorOptions {
   /** Called for every executed transaction with the fuel it used (metrics). */
   onFuel?: (fuelUsed: number) => void;
 }
 
 export class Executor {
-  readonly #ledger: LedgerApi;
+  readonly #ledger: ExecutorLedger;
   readonly #runtime: ChaincodeRuntime;
   readonly #events: PeerEvents;
   readonly #options: ExecutorOptions;
@@ -57,7 +61,7 @@ export class Executor {
   #queue: Promise<unknown> = Promise.resolve();
   #stateValid = true;
 
-  constructor(ledger: LedgerApi, runtime: ChaincodeRuntime, events: PeerEvents, options: ExecutorOptions = {}) {
+  constructor(ledger: ExecutorLedger, runtime: ChaincodeRuntime, events: PeerEvents, options: ExecutorOptions = {}) {
     this.#ledger = ledger;
     this.#runtime = runtime;
     this.#events = events;
@@ -79,8 +83,8 @@ export class Executor {
   }
 
   head(): ExecutedBatch {
-    const info = this.#ledger.blockchainInfo();
-    return { height: info.height, blockHash: info.currentBlockHash, stateHash: this.#ledger.stateHash() };
+    const head = this.#ledger.head();
+    return { height: head.height, blockHash: head.blockHash, stateHash: head.stateHash, consensusMetadata: head.consensusMetadata };
   }
 
   /** Executes and commits one batch; calls are serialised, in the order they are made. */

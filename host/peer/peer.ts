@@ -9,6 +9,7 @@ import { NoopsConsensus } from '../../network/noops/noops.ts';
 import { loadChaincodeCode } from '../chaincode/build.ts';
 import { parseHostPort } from '../config/addresses.ts';
 import type { CoreConfig } from '../config/core-config.ts';
+import { EventHub } from '../events/event-hub.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { TransactionCodec, type Block, type BlockchainInfo, type ChaincodeSpec, type Transaction } from '../protocol/messages.ts';
@@ -55,6 +56,8 @@ export class Peer implements PeerApi {
   #consensus: ConsensusPlugin | undefined;
   #rest: FastifyInstance | undefined;
   #restAddress: string | undefined;
+  #eventHub: EventHub | undefined;
+  #eventsAddress: string | undefined;
   readonly #pendingDeploys = new Set<string>();
 
   constructor(options: PeerOptions) {
@@ -103,8 +106,16 @@ export class Peer implements PeerApi {
       this.#consensus = this.#createConsensus();
       await this.#consensus.start();
       if (this.config.bool('rest.enabled')) await this.#startRest();
+      // Fabric runs the event hub on validating peers only.
+      if (this.config.bool('peer.validator.enabled')) await this.#startEventHub();
       const info = this.#ledger.blockchainInfo();
-      this.log.notice('Peer started', { id: this.id, height: info.height, rest: this.#restAddress ?? 'disabled', data: this.dataDir });
+      this.log.notice('Peer started', {
+        id: this.id,
+        height: info.height,
+        rest: this.#restAddress ?? 'disabled',
+        events: this.#eventsAddress ?? 'disabled',
+        data: this.dataDir,
+      });
     } catch (error) {
       await this.stop();
       throw error;
@@ -114,6 +125,8 @@ export class Peer implements PeerApi {
   async stop(): Promise<void> {
     await this.#rest?.close();
     this.#rest = undefined;
+    await this.#eventHub?.close();
+    this.#eventHub = undefined;
     await this.#consensus?.stop();
     this.#consensus = undefined;
     await this.#ledger?.close();
@@ -162,6 +175,16 @@ export class Peer implements PeerApi {
     this.#rest = buildRestServer(this);
     const address = await this.#rest.listen({ host, port });
     this.#restAddress = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+  }
+
+  async #startEventHub(): Promise<void> {
+    const { host, port } = parseHostPort(this.config.string('peer.validator.events.address'), 'peer.validator.events.address');
+    this.#eventHub = new EventHub(this.events, {
+      bufferSize: this.config.number('peer.validator.events.buffersize'),
+      timeoutMs: this.config.number('peer.validator.events.timeout'),
+      log: this.log.child('events'),
+    });
+    this.#eventsAddress = await this.#eventHub.listen(host, port);
   }
 
   #forgetCommittedDeploys(transactions: Transaction[]): void {
