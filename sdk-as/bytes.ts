@@ -10,6 +10,11 @@ export function utf8(s: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(s, false, String.UTF8.ErrorMode.REPLACE));
 }
 
+/** UTF-8 bytes of a string as a bare buffer (one allocation less than utf8(), for host calls). */
+export function utf8Buffer(s: string): ArrayBuffer {
+  return String.UTF8.encode(s, false, String.UTF8.ErrorMode.REPLACE);
+}
+
 /** A string from UTF-8 bytes (invalid sequences decode as U+FFFD). */
 export function str(bytes: Uint8Array): string {
   return String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.byteLength);

@@ -3,7 +3,7 @@
 // The glue builds the stub, splits args into function and parameters, calls the method and
 // hands its Response to the host (payload on success, message on error).
 import { set_result } from "./env";
-import { utf8 } from "./bytes";
+import { utf8, utf8Buffer } from "./bytes";
 import { StubError } from "./result";
 import { ChaincodeStub } from "./stub";
 
@@ -72,8 +72,8 @@ export function dispatch(entry: i32): i32 {
   else response = chaincode!.query(stub, call.fn, call.params);
 
   if (response.isError) {
-    const message = utf8(response.message);
-    set_result(message.dataStart, message.length);
+    const message = utf8Buffer(response.message);
+    set_result(changetype<usize>(message), message.byteLength);
     return 1;
   }
   const payload = response.payload;

@@ -33,6 +33,8 @@ export namespace SdkError {
   export const TABLE_NOT_FOUND: i32 = -101;
   /** A membership-services call answered "absent" (e.g. no such certificate attribute). */
   export const NOT_FOUND: i32 = -102;
+  /** The default code of errors a chaincode creates itself with errResult(). */
+  export const CHAINCODE: i32 = -103;
 }
 
 /** hash() algorithms. */

@@ -2,6 +2,7 @@
 // call that Fabric declares as `(T, error)` returns a Result<T>, and one declared as `error`
 // returns `StubError | null` (null = success), mirroring Go's `if err != nil`. Conditions an
 // author cannot handle (a broken host contract, misuse such as next() past the end) abort.
+import { SdkError } from "./codes";
 
 /** An error a chaincode can handle: Fabric's message, plus the host ABI code it came from. */
 export class StubError extends Error {
@@ -60,7 +61,7 @@ export function okResult<T>(value: T): Result<T> {
   return new Result<T>(value, null);
 }
 
-/** A failed Result carrying T's zero value. */
-export function errResult<T>(message: string, code: i32): Result<T> {
+/** A failed Result carrying T's zero value; `code` defaults to SdkError.CHAINCODE. */
+export function errResult<T>(message: string, code: i32 = SdkError.CHAINCODE): Result<T> {
   return new Result<T>(zeroOf<T>(), new StubError(message, code));
 }

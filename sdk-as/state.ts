@@ -6,23 +6,26 @@ import { AbiError, RangeFlags } from "./codes";
 import { StubError, Result, okResult, errResult } from "./result";
 import { takeRegister, hostError, str, ByteReader } from "./bytes";
 
-/** The value stored under `key`, or null if there is none (an empty value is an empty array, not null). */
-export function stateGet(key: Uint8Array): Uint8Array | null {
-  const rc = get_state(key.dataStart, key.length);
+// Keys are passed as (pointer, length) so callers can hand over a bare ArrayBuffer or a
+// Uint8Array's data without allocating a view; the caller keeps the key alive across the call.
+
+/** The value stored under a key, or null if there is none (an empty value is an empty array, not null). */
+export function stateGet(keyPtr: usize, keyLen: i32): Uint8Array | null {
+  const rc = get_state(keyPtr, keyLen);
   if (rc == AbiError.ABSENT) return null;
   if (rc < AbiError.ABSENT) abort("get_state failed: " + hostError(rc).message);
   return takeRegister(rc);
 }
 
-/** Writes `value` under `key`; an error in a query (Fabric's "Cannot handle PUT_STATE in query context"). */
-export function statePut(key: Uint8Array, value: Uint8Array): StubError | null {
-  const rc = put_state(key.dataStart, key.length, value.dataStart, value.length);
+/** Writes `value` under a key; an error in a query (Fabric's "Cannot handle PUT_STATE in query context"). */
+export function statePut(keyPtr: usize, keyLen: i32, value: Uint8Array): StubError | null {
+  const rc = put_state(keyPtr, keyLen, value.dataStart, value.length);
   return rc < 0 ? hostError(rc) : null;
 }
 
-/** Deletes `key` (whether or not it exists); an error in a query. */
-export function stateDel(key: Uint8Array): StubError | null {
-  const rc = del_state(key.dataStart, key.length);
+/** Deletes a key (whether or not it exists); an error in a query. */
+export function stateDel(keyPtr: usize, keyLen: i32): StubError | null {
+  const rc = del_state(keyPtr, keyLen);
   return rc < 0 ? hostError(rc) : null;
 }
 
@@ -84,8 +87,8 @@ export class StateRangeQueryIterator {
 }
 
 /** Opens an iterator over [start, end] (both inclusive, "" = unbounded), or over a key prefix. */
-export function openRange(start: Uint8Array, end: Uint8Array, prefix: bool): Result<StateRangeQueryIterator> {
-  const rc = range_open(start.dataStart, start.length, end.dataStart, end.length, prefix ? RangeFlags.PREFIX : 0);
+export function openRange(startPtr: usize, startLen: i32, endPtr: usize, endLen: i32, prefix: bool): Result<StateRangeQueryIterator> {
+  const rc = range_open(startPtr, startLen, endPtr, endLen, prefix ? RangeFlags.PREFIX : 0);
   if (rc < 0) {
     const error = hostError(rc);
     return errResult<StateRangeQueryIterator>(error.message, error.code);

@@ -9,7 +9,7 @@ import {
 } from "./env";
 import { AbiError, SdkError } from "./codes";
 import { StubError, Result, okResult, errResult } from "./result";
-import { utf8, str, takeRegister, hostError, expectNoError, ByteWriter, ByteReader } from "./bytes";
+import { utf8, utf8Buffer, str, takeRegister, hostError, expectNoError, ByteWriter } from "./bytes";
 import { stateGet, statePut, stateDel, openRange, StateRangeQueryIterator } from "./state";
 import {
   Table, Row, Column, ColumnDefinition, RowIterator,
@@ -51,18 +51,25 @@ export function encodeArgs(args: Array<Uint8Array>): Uint8Array {
   return w.finish();
 }
 
-function decodeArgs(data: Uint8Array): Array<Uint8Array> {
-  const r = new ByteReader(data);
-  const count = r.u32le();
-  // every arg needs at least its 4-byte length, which bounds count before allocating
-  if (r.failed || <u64>count * 4 > <u64>r.remaining) abort("get_args returned a malformed encoding");
-  const args = new Array<Uint8Array>(<i32>count);
-  for (let i = 0; i < <i32>count; i++) {
-    const len = r.u32le();
-    unchecked((args[i] = r.take(<i32>len)));
-    if (r.failed) abort("get_args returned a malformed encoding");
+/**
+ * Checks the get_args encoding and returns the arg count. The args are then read in place from
+ * the register copy, so each one costs a single allocation (a view or a string).
+ */
+function validateArgs(data: Uint8Array): i32 {
+  const size = data.length;
+  if (size < 4) abort("get_args returned a malformed encoding");
+  const base = data.dataStart;
+  const count = load<u32>(base);
+  // every arg needs at least its 4-byte length, which bounds count before any allocation
+  if (<u64>count * 4 > <u64>(size - 4)) abort("get_args returned a malformed encoding");
+  let offset = 4;
+  for (let i: u32 = 0; i < count; i++) {
+    if (offset + 4 > size) abort("get_args returned a malformed encoding");
+    const len = load<u32>(base + <usize>offset);
+    if (<u64>len > <u64>(size - offset - 4)) abort("get_args returned a malformed encoding");
+    offset += 4 + <i32>len;
   }
-  return args;
+  return <i32>count;
 }
 
 /** Bytes a host call left in the register, or its error. -1 (absent) gives an empty array. */
@@ -85,18 +92,53 @@ function boolResult(rc: i32): Result<bool> {
 }
 
 export class ChaincodeStub {
+  /** The get_args register copy, read lazily and once; args are read from it in place. */
+  private rawArgs: Uint8Array | null = null;
+  private argCount: i32 = 0;
   private args: Array<Uint8Array> | null = null;
+  private stringArgs: Array<string> | null = null;
   private txid: string | null = null;
   private chaincodeId: string | null = null;
 
   // ---------------------------------------------------------------- arguments and context
 
+  private loadArgs(): Uint8Array {
+    let raw = this.rawArgs;
+    if (raw == null) {
+      raw = takeRegister(expectNoError(get_args(), "get_args"));
+      this.argCount = validateArgs(raw);
+      this.rawArgs = raw;
+    }
+    return raw;
+  }
+
+  /** All args as strings from index `from` on (offsets were validated by loadArgs). */
+  private decodeStrings(from: i32): Array<string> {
+    const raw = this.loadArgs();
+    const count = this.argCount;
+    const out = new Array<string>(count > from ? count - from : 0);
+    let offset = 4;
+    for (let i = 0; i < count; i++) {
+      const len = load<u32>(raw.dataStart + <usize>offset);
+      if (i >= from) unchecked((out[i - from] = String.UTF8.decodeUnsafe(raw.dataStart + <usize>offset + 4, <usize>len)));
+      offset += 4 + <i32>len;
+    }
+    return out;
+  }
+
   /** All args, the function name (args[0]) included, as Fabric's ctorMsg.args. */
   getArgs(): Array<Uint8Array> {
     let args = this.args;
     if (args == null) {
-      const len = expectNoError(get_args(), "get_args");
-      args = decodeArgs(takeRegister(len));
+      const raw = this.loadArgs();
+      const count = this.argCount;
+      args = new Array<Uint8Array>(count);
+      let offset = 4;
+      for (let i = 0; i < count; i++) {
+        const len = <i32>load<u32>(raw.dataStart + <usize>offset);
+        unchecked((args[i] = raw.subarray(offset + 4, offset + 4 + len)));
+        offset += 4 + len;
+      }
       this.args = args;
     }
     return args;
@@ -104,17 +146,27 @@ export class ChaincodeStub {
 
   /** getArgs() decoded as UTF-8 (invalid sequences become U+FFFD). */
   getStringArgs(): Array<string> {
-    const args = this.getArgs();
-    const out = new Array<string>(args.length);
-    for (let i = 0; i < args.length; i++) unchecked((out[i] = str(unchecked(args[i]))));
-    return out;
+    let args = this.stringArgs;
+    if (args == null) {
+      args = this.decodeStrings(0);
+      this.stringArgs = args;
+    }
+    return args;
   }
 
   /** args[0] as the function, the rest as its parameters; "" and [] if there are no args. */
   getFunctionAndParameters(): FunctionAndParameters {
-    const args = this.getStringArgs();
-    if (args.length == 0) return new FunctionAndParameters("", new Array<string>());
-    return new FunctionAndParameters(args[0], args.slice(1));
+    const cached = this.stringArgs;
+    if (cached != null) {
+      if (cached.length == 0) return new FunctionAndParameters("", new Array<string>());
+      return new FunctionAndParameters(cached[0], cached.slice(1));
+    }
+    // decode the name and the parameters separately: no intermediate array
+    this.loadArgs();
+    if (this.argCount == 0) return new FunctionAndParameters("", new Array<string>());
+    const raw = this.rawArgs!;
+    const fn = String.UTF8.decodeUnsafe(raw.dataStart + 8, <usize>load<u32>(raw.dataStart + 4));
+    return new FunctionAndParameters(fn, this.decodeStrings(1));
   }
 
   getTxID(): string {
@@ -147,37 +199,45 @@ export class ChaincodeStub {
 
   /** The value of `key`, or null if it is not set (an empty value is an empty array). Invoke sees its own writes. */
   getState(key: string): Uint8Array | null {
-    return stateGet(utf8(key));
+    const k = utf8Buffer(key);
+    return stateGet(changetype<usize>(k), k.byteLength);
   }
 
   /** getState decoded as UTF-8. */
   getStateString(key: string): string | null {
-    const value = stateGet(utf8(key));
+    const k = utf8Buffer(key);
+    const value = stateGet(changetype<usize>(k), k.byteLength);
     return value == null ? null : str(value);
   }
 
   /** Fails in a query with Fabric's "[<txid>]Cannot handle PUT_STATE in query context". */
   putState(key: string, value: Uint8Array): StubError | null {
-    return statePut(utf8(key), value);
+    const k = utf8Buffer(key);
+    return statePut(changetype<usize>(k), k.byteLength, value);
   }
 
   putStateString(key: string, value: string): StubError | null {
-    return statePut(utf8(key), utf8(value));
+    const k = utf8Buffer(key);
+    return statePut(changetype<usize>(k), k.byteLength, utf8(value));
   }
 
   /** Deleting a missing key is not an error. Fails in a query. */
   delState(key: string): StubError | null {
-    return stateDel(utf8(key));
+    const k = utf8Buffer(key);
+    return stateDel(changetype<usize>(k), k.byteLength);
   }
 
   /** Keys in [startKey, endKey], both inclusive, in UTF-8 byte order; ("", "") = every key. */
   rangeQueryState(startKey: string, endKey: string): Result<StateRangeQueryIterator> {
-    return openRange(utf8(startKey), utf8(endKey), false);
+    const start = utf8Buffer(startKey);
+    const end = utf8Buffer(endKey);
+    return openRange(changetype<usize>(start), start.byteLength, changetype<usize>(end), end.byteLength, false);
   }
 
   /** Keys starting with `prefix`, in byte order (weft addition; what getRows uses). */
   prefixQueryState(prefix: string): Result<StateRangeQueryIterator> {
-    return openRange(utf8(prefix), new Uint8Array(0), true);
+    const start = utf8Buffer(prefix);
+    return openRange(changetype<usize>(start), start.byteLength, 0, 0, true);
   }
 
   // ---------------------------------------------------------------- tables

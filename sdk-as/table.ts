@@ -324,7 +324,7 @@ export function buildRowKey(tableName: string, keys: Array<Column>): Result<Uint
 function loadTable(tableName: string): Result<Table> {
   const key = tableNameKey(tableName);
   if (!key.ok) return errResult<Table>(key.message, key.error!.code);
-  const bytes = stateGet(key.value);
+  const bytes = stateGet(key.value.dataStart, key.value.length);
   if (bytes == null) return errResult<Table>(ERR_TABLE_NOT_FOUND, SdkError.TABLE_NOT_FOUND);
   const table = decodeTable(bytes);
   if (table == null) return errResult<Table>("Error unmarshalling table: malformed Table message", SdkError.INVALID);
@@ -355,7 +355,7 @@ export function createTable(name: string, columnDefinitions: Array<ColumnDefinit
   if (!hasKey) return invalid("Inavlid table. One or more columns must be a key.");
 
   const key = tableNameKey(name).value;
-  const error = statePut(key, encodeTable(new Table(name, columnDefinitions)));
+  const error = statePut(key.dataStart, key.length, encodeTable(new Table(name, columnDefinitions)));
   if (error != null) return new StubError("Error inserting table in state: " + error.message, error.code);
   return null;
 }
@@ -368,7 +368,7 @@ export function getTable(tableName: string): Result<Table> {
 export function deleteTable(tableName: string): StubError | null {
   const key = tableNameKey(tableName);
   if (!key.ok) return key.error;
-  const opened = openRange(key.value, new Uint8Array(0), true);
+  const opened = openRange(key.value.dataStart, key.value.length, 0, 0, true);
   if (!opened.ok) return new StubError("Error deleting table: " + opened.message, opened.error!.code);
   const iter = opened.value;
   // Collect first: deleting while a range is open would change what the range sees.
@@ -376,10 +376,10 @@ export function deleteTable(tableName: string): StubError | null {
   while (iter.hasNext()) doomed.push(utf8(iter.next().key));
   iter.close();
   for (let i = 0; i < doomed.length; i++) {
-    const error = stateDel(doomed[i]);
+    const error = stateDel(doomed[i].dataStart, doomed[i].length);
     if (error != null) return new StubError("Error deleting table: " + error.message, error.code);
   }
-  return stateDel(key.value);
+  return stateDel(key.value.dataStart, key.value.length);
 }
 
 /** Fabric's getKeyAndVerifyRow: the row's key columns, or a column count / type error. */
@@ -414,9 +414,9 @@ function putRow(tableName: string, row: Row, update: bool): Result<bool> {
   if (!keys.ok) return errResult<bool>(keys.message, keys.error!.code);
   const key = buildRowKey(tableName, keys.value);
   if (!key.ok) return errResult<bool>(key.message, key.error!.code);
-  const present = stateGet(key.value) != null;
+  const present = stateGet(key.value.dataStart, key.value.length) != null;
   if (present != update) return okResult<bool>(false);
-  const error = statePut(key.value, row.encode());
+  const error = statePut(key.value.dataStart, key.value.length, row.encode());
   if (error != null) return errResult<bool>("Error inserting row in table " + tableName + ": " + error.message, error.code);
   return okResult<bool>(true);
 }
@@ -435,7 +435,7 @@ export function replaceRow(tableName: string, row: Row): Result<bool> {
 export function getRow(tableName: string, key: Array<Column>): Result<Row> {
   const rowKey = buildRowKey(tableName, key);
   if (!rowKey.ok) return errResult<Row>(rowKey.message, rowKey.error!.code);
-  const bytes = stateGet(rowKey.value);
+  const bytes = stateGet(rowKey.value.dataStart, rowKey.value.length);
   if (bytes == null) return okResult<Row>(new Row());
   const row = Row.decode(bytes);
   if (row == null) return errResult<Row>("Error unmarshalling row: malformed Row message", SdkError.INVALID);
@@ -445,7 +445,7 @@ export function getRow(tableName: string, key: Array<Column>): Result<Row> {
 export function deleteRow(tableName: string, key: Array<Column>): StubError | null {
   const rowKey = buildRowKey(tableName, key);
   if (!rowKey.ok) return rowKey.error;
-  const error = stateDel(rowKey.value);
+  const error = stateDel(rowKey.value.dataStart, rowKey.value.length);
   if (error != null) return new StubError("DeleteRow operation error. Error deleting row: " + error.message, error.code);
   return null;
 }
@@ -537,7 +537,7 @@ export function getRows(tableName: string, key: Array<Column>): Result<RowIterat
     return okResult<RowIterator>(new RowIterator(table.value, tableKey, key, null, row.value));
   }
 
-  const opened = openRange(prefix.value, new Uint8Array(0), true);
+  const opened = openRange(prefix.value.dataStart, prefix.value.length, 0, 0, true);
   if (!opened.ok) return errResult<RowIterator>("Error fetching rows: " + opened.message, opened.error!.code);
   return okResult<RowIterator>(new RowIterator(table.value, tableKey, key, opened.value, null));
 }
