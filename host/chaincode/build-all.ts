@@ -1,7 +1,7 @@
 // `npm run build`: compiles every chaincode folder under chaincode/ and chaincode/fixtures/ into
 // <folder>/build/<name>.wasm. A folder is skipped while its output is newer than its sources,
-// sdk-as/, asconfig.json and the build wrapper, so `npm test`'s pretest is quick when nothing
-// changed. AssemblyScript folders compile in worker threads (one asc per worker); `index.wat`
+// sdk-as/, asconfig.json, the build wrapper, the module checks and the ABI table, so
+// `npm test`'s pretest is quick when nothing changed. AssemblyScript folders compile in worker threads (one asc per worker); `index.wat`
 // fixtures are assembled with binaryen. Every non-fixture module is checked against the host ABI
 // (imports, exports, no floats) and fails the build otherwise. A fixture holding
 // `expect-build-error.txt` is meant not to compile: its failure (with that text in the message)
@@ -109,11 +109,13 @@ async function newestMtime(path: string): Promise<number> {
   return newest;
 }
 
-/** Inputs every AssemblyScript chaincode depends on besides its own folder. */
+/** Inputs every AssemblyScript chaincode depends on besides its own folder (the checks included: a new rule rechecks every module). */
 const SHARED_INPUTS = [
   join(WEFT_ROOT, 'sdk-as'),
   join(WEFT_ROOT, 'asconfig.json'),
   join(WEFT_ROOT, 'host', 'chaincode', 'build.ts'),
+  join(WEFT_ROOT, 'host', 'chaincode', 'module-check.ts'),
+  join(WEFT_ROOT, 'host', 'runtime', 'abi.ts'),
 ];
 
 function outputOf(folder: ChaincodeFolder): string {
