@@ -1,0 +1,99 @@
+// Helpers for integration tests that run real peer processes on 127.0.0.1: free ports, a
+// temporary network through the launcher, and the CLI run as its own process.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { networkDown, networkUp, type NetworkLayout } from '../../host/launcher/network-launcher.ts';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const CLI_MAIN = join(REPO_ROOT, 'host', 'cli', 'main.ts');
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+/** A base port whose launcher layout (base + 100·i + {0,1,3}) is free for `peers` peers. */
+export async function freeBasePort(peers: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    let free = true;
+    for (let i = 0; i < peers && free; i++) for (const offset of [0, 1, 3]) free &&= await portFree(base + 100 * i + offset);
+    if (free) return base;
+  }
+  throw new Error('no free ports for the test network');
+}
+
+export interface TestNetwork {
+  layout: NetworkLayout;
+  dataDir: string;
+  down(): Promise<void>;
+}
+
+/** Starts a network of real peer processes in a temporary directory. */
+export async function startNetwork(options: { peers: number; consensus: 'pbft' | 'noops'; env?: Record<string, string> }): Promise<TestNetwork> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'weft-it-'));
+  const basePort = await freeBasePort(options.peers);
+  const layout = await networkUp({ peers: options.peers, consensus: options.consensus, dataDir, basePort, env: options.env ?? {}, readyTimeoutMs: 60_000 });
+  return {
+    layout,
+    dataDir,
+    async down() {
+      await networkDown(dataDir).catch(() => undefined);
+      if (!process.env.WEFT_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `weft <args>` as its own process (the same entry point a user's shell runs). */
+export function weft(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolveRun) => {
+    execFile(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+/** One JSON-RPC call to /chaincode; returns the HTTP status and the parsed body. */
+export async function rpc(restAddress: string, body: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`http://${restAddress}/chaincode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
+}
+
+export async function getJson(restAddress: string, path: string): Promise<{ status: number; json: any }> {
+  const response = await fetch(`http://${restAddress}${path}`);
+  return { status: response.status, json: JSON.parse(await response.text()) };
+}
+
+/** Polls until fn returns a value that satisfies accept, or the timeout passes (then returns the last value). */
+export async function eventually<T>(fn: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000, pollMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let value: T | undefined;
+    try {
+      value = await fn();
+      if (accept(value)) return value;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) {
+      if (value === undefined) throw new Error('timed out');
+      return value;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
