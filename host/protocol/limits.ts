@@ -3,7 +3,7 @@
 // of a network must use the same values: they are protocol constants, not per-peer settings.
 // docs/limits.md explains each one; a test asserts the relations between them.
 
-/** Fuel a transaction (deploy, invoke or query, nested chaincode calls included) may burn. ≈45 ms of the tightest loop. */
+/** Fuel a transaction (deploy, invoke or query, nested chaincode calls included) may burn. ≈35 ms of the tightest loop (docs/limits.md has the worst cases). */
 export const FUEL_PER_TRANSACTION = 1_000_000_000;
 
 /**

@@ -14,8 +14,18 @@ import {
   CHAINCODE_NAME_BYTES_MAX,
   EVENT_NAME_BYTES_MAX,
   EVENT_PAYLOAD_BYTES_MAX,
+  FUEL_PER_CALL,
+  FUEL_PER_DIVISION,
+  FUEL_PER_INDIRECT_CALL,
+  FUEL_PER_MEMORY_ACCESS,
+  FUEL_PER_MEMORY_PAGE,
   FUEL_PER_TRANSACTION,
   HASH_INPUT_BYTES_MAX,
+  MEMORY_COPY_BYTES_PER_FUEL,
+  MEMORY_PAGES_INITIAL,
+  MEMORY_PAGES_MAX,
+  MODULE_BYTES_MAX,
+  TRANSACTION_BYTES_MAX,
   ITERATORS_OPEN_MAX,
   LOG_BYTES_PER_TRANSACTION_MAX,
   MEMBERSHIP_INPUT_BYTES_MAX,
@@ -305,5 +315,21 @@ describe('ChaincodeRuntime.execute never throws', () => {
     assert.equal(!broken.ok && broken.error, 'host error: ledger closed');
     const fine = runtime.execute({ ...request, chaincode: prepared });
     assert.equal(fine.ok, true);
+  });
+});
+
+describe('relations between the limits', () => {
+  it('hold', () => {
+    const pageBytes = 65_536;
+    assert.ok(MEMORY_PAGES_INITIAL <= MEMORY_PAGES_MAX);
+    assert.ok(FUEL_PER_TRANSACTION <= FUEL_LIMIT_MAX);
+    // The largest single charge: a whole module as one straight-line region at the heaviest weight,
+    // a memory.copy over all memory, or a memory.grow of MEMORY_PAGES_MAX + 1 pages.
+    const heaviest = Math.max(FUEL_PER_MEMORY_ACCESS, FUEL_PER_DIVISION, FUEL_PER_INDIRECT_CALL);
+    const largestCharge = Math.max(MODULE_BYTES_MAX * heaviest + FUEL_PER_CALL, (MEMORY_PAGES_MAX * pageBytes + 1) / MEMORY_COPY_BYTES_PER_FUEL, (MEMORY_PAGES_MAX + 1) * FUEL_PER_MEMORY_PAGE);
+    assert.ok(FUEL_LIMIT_MAX + largestCharge < 2 ** 31, 'the i32 fuel counter never wraps');
+    assert.ok(Number.isInteger(Math.log2(MEMORY_COPY_BYTES_PER_FUEL)));
+    for (const size of [ARGS_BYTES_MAX, STATE_VALUE_BYTES_MAX, RESULT_BYTES_MAX]) assert.ok(size < MEMORY_PAGES_MAX * pageBytes);
+    assert.ok(ARGS_BYTES_MAX + MODULE_BYTES_MAX < TRANSACTION_BYTES_MAX);
   });
 });
