@@ -60,6 +60,13 @@ export function takeRegister(len: i32): Uint8Array {
   return out;
 }
 
+/** Copies the register into a bare buffer (one allocation; for data the SDK reads in place). */
+export function takeRegisterBuffer(len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  if (len > 0) ret_read(changetype<usize>(out));
+  return out;
+}
+
 /** The UTF-8 message the host left in the register with an error code. */
 export function takeErrorMessage(): string {
   return str(takeRegister(ret_len()));

@@ -9,7 +9,8 @@ import { ChaincodeStub } from "./stub";
 
 /** What init/invoke/query return: success bytes (possibly none) or an error message, like Go's `([]byte, error)`. */
 export class Response {
-  private constructor(
+  /** Prefer the static factories below. */
+  constructor(
     public readonly isError: bool,
     public readonly payload: Uint8Array | null,
     public readonly message: string,
@@ -17,7 +18,7 @@ export class Response {
 
   /** Success, with these bytes as the transaction's result (null: no payload, Go's `nil`). */
   static success(payload: Uint8Array | null = null): Response {
-    return new Response(false, payload, "");
+    return payload == null ? SUCCESS_WITHOUT_PAYLOAD : new Response(false, payload, "");
   }
 
   /** Success with a UTF-8 payload. */
@@ -35,6 +36,9 @@ export class Response {
     return new Response(true, null, error.message);
   }
 }
+
+/** Shared (a Response is immutable) and built at start, so `Response.success()` allocates nothing. */
+const SUCCESS_WITHOUT_PAYLOAD = new Response(false, null, "");
 
 /** Fabric's shim.Chaincode. `fn` is args[0], `args` the rest, as the v0.6 shim passes them. */
 export abstract class Chaincode {
@@ -65,11 +69,12 @@ export function dispatch(entry: i32): i32 {
   const chaincode = registered;
   if (chaincode == null) abort("no chaincode registered: call register(new YourChaincode()) in your index.ts");
   const stub = new ChaincodeStub();
-  const call = stub.getFunctionAndParameters();
+  const fn = stub.functionName();
+  const params = stub.parameters();
   let response: Response;
-  if (entry == Entry.INIT) response = chaincode!.init(stub, call.fn, call.params);
-  else if (entry == Entry.INVOKE) response = chaincode!.invoke(stub, call.fn, call.params);
-  else response = chaincode!.query(stub, call.fn, call.params);
+  if (entry == Entry.INIT) response = chaincode!.init(stub, fn, params);
+  else if (entry == Entry.INVOKE) response = chaincode!.invoke(stub, fn, params);
+  else response = chaincode!.query(stub, fn, params);
 
   if (response.isError) {
     const message = utf8Buffer(response.message);

@@ -11,15 +11,20 @@ import { takeRegister, hostError, str, ByteReader } from "./bytes";
 
 /** The value stored under a key, or null if there is none (an empty value is an empty array, not null). */
 export function stateGet(keyPtr: usize, keyLen: i32): Uint8Array | null {
+  const rc = stateGetRaw(keyPtr, keyLen);
+  return rc < 0 ? null : takeRegister(rc);
+}
+
+/** get_state: the value's length (it is in the register), or -1 if absent; aborts on a host error. */
+export function stateGetRaw(keyPtr: usize, keyLen: i32): i32 {
   const rc = get_state(keyPtr, keyLen);
-  if (rc == AbiError.ABSENT) return null;
   if (rc < AbiError.ABSENT) abort("get_state failed: " + hostError(rc).message);
-  return takeRegister(rc);
+  return rc;
 }
 
 /** Writes `value` under a key; an error in a query (Fabric's "Cannot handle PUT_STATE in query context"). */
-export function statePut(keyPtr: usize, keyLen: i32, value: Uint8Array): StubError | null {
-  const rc = put_state(keyPtr, keyLen, value.dataStart, value.length);
+export function statePut(keyPtr: usize, keyLen: i32, valuePtr: usize, valueLen: i32): StubError | null {
+  const rc = put_state(keyPtr, keyLen, valuePtr, valueLen);
   return rc < 0 ? hostError(rc) : null;
 }
 

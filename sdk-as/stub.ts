@@ -9,8 +9,8 @@ import {
 } from "./env";
 import { AbiError, SdkError } from "./codes";
 import { StubError, Result, okResult, errResult } from "./result";
-import { utf8, utf8Buffer, str, takeRegister, hostError, expectNoError, ByteWriter } from "./bytes";
-import { stateGet, statePut, stateDel, openRange, StateRangeQueryIterator } from "./state";
+import { utf8, utf8Buffer, str, takeRegister, takeRegisterBuffer, hostError, expectNoError, ByteWriter } from "./bytes";
+import { stateGet, stateGetRaw, statePut, stateDel, openRange, StateRangeQueryIterator } from "./state";
 import {
   Table, Row, Column, ColumnDefinition, RowIterator,
   createTable, getTable, deleteTable, insertRow, replaceRow, getRow, getRows, deleteRow,
@@ -55,10 +55,8 @@ export function encodeArgs(args: Array<Uint8Array>): Uint8Array {
  * Checks the get_args encoding and returns the arg count. The args are then read in place from
  * the register copy, so each one costs a single allocation (a view or a string).
  */
-function validateArgs(data: Uint8Array): i32 {
-  const size = data.length;
+function validateArgs(base: usize, size: i32): i32 {
   if (size < 4) abort("get_args returned a malformed encoding");
-  const base = data.dataStart;
   const count = load<u32>(base);
   // every arg needs at least its 4-byte length, which bounds count before any allocation
   if (<u64>count * 4 > <u64>(size - 4)) abort("get_args returned a malformed encoding");
@@ -93,7 +91,7 @@ function boolResult(rc: i32): Result<bool> {
 
 export class ChaincodeStub {
   /** The get_args register copy, read lazily and once; args are read from it in place. */
-  private rawArgs: Uint8Array | null = null;
+  private rawArgs: ArrayBuffer | null = null;
   private argCount: i32 = 0;
   private args: Array<Uint8Array> | null = null;
   private stringArgs: Array<string> | null = null;
@@ -102,25 +100,26 @@ export class ChaincodeStub {
 
   // ---------------------------------------------------------------- arguments and context
 
-  private loadArgs(): Uint8Array {
+  /** The address of the args encoding (validated; argCount set). */
+  private loadArgs(): usize {
     let raw = this.rawArgs;
     if (raw == null) {
-      raw = takeRegister(expectNoError(get_args(), "get_args"));
-      this.argCount = validateArgs(raw);
+      raw = takeRegisterBuffer(expectNoError(get_args(), "get_args"));
+      this.argCount = validateArgs(changetype<usize>(raw), raw.byteLength);
       this.rawArgs = raw;
     }
-    return raw;
+    return changetype<usize>(raw);
   }
 
   /** All args as strings from index `from` on (offsets were validated by loadArgs). */
   private decodeStrings(from: i32): Array<string> {
-    const raw = this.loadArgs();
+    const base = this.loadArgs();
     const count = this.argCount;
     const out = new Array<string>(count > from ? count - from : 0);
     let offset = 4;
     for (let i = 0; i < count; i++) {
-      const len = load<u32>(raw.dataStart + <usize>offset);
-      if (i >= from) unchecked((out[i - from] = String.UTF8.decodeUnsafe(raw.dataStart + <usize>offset + 4, <usize>len)));
+      const len = load<u32>(base + <usize>offset);
+      if (i >= from) unchecked((out[i - from] = String.UTF8.decodeUnsafe(base + <usize>offset + 4, <usize>len)));
       offset += 4 + <i32>len;
     }
     return out;
@@ -130,13 +129,14 @@ export class ChaincodeStub {
   getArgs(): Array<Uint8Array> {
     let args = this.args;
     if (args == null) {
-      const raw = this.loadArgs();
+      const base = this.loadArgs();
+      const raw = this.rawArgs!;
       const count = this.argCount;
       args = new Array<Uint8Array>(count);
       let offset = 4;
       for (let i = 0; i < count; i++) {
-        const len = <i32>load<u32>(raw.dataStart + <usize>offset);
-        unchecked((args[i] = raw.subarray(offset + 4, offset + 4 + len)));
+        const len = <i32>load<u32>(base + <usize>offset);
+        unchecked((args[i] = Uint8Array.wrap(raw, offset + 4, len)));
         offset += 4 + len;
       }
       this.args = args;
@@ -156,17 +156,21 @@ export class ChaincodeStub {
 
   /** args[0] as the function, the rest as its parameters; "" and [] if there are no args. */
   getFunctionAndParameters(): FunctionAndParameters {
+    return new FunctionAndParameters(this.functionName(), this.parameters());
+  }
+
+  /** args[0] as a string ("" if there are no args). */
+  functionName(): string {
+    const base = this.loadArgs();
+    if (this.argCount == 0) return "";
+    return String.UTF8.decodeUnsafe(base + 8, <usize>load<u32>(base + 4));
+  }
+
+  /** args[1:] as strings (a new array each call). */
+  parameters(): Array<string> {
     const cached = this.stringArgs;
-    if (cached != null) {
-      if (cached.length == 0) return new FunctionAndParameters("", new Array<string>());
-      return new FunctionAndParameters(cached[0], cached.slice(1));
-    }
-    // decode the name and the parameters separately: no intermediate array
-    this.loadArgs();
-    if (this.argCount == 0) return new FunctionAndParameters("", new Array<string>());
-    const raw = this.rawArgs!;
-    const fn = String.UTF8.decodeUnsafe(raw.dataStart + 8, <usize>load<u32>(raw.dataStart + 4));
-    return new FunctionAndParameters(fn, this.decodeStrings(1));
+    if (cached != null) return cached.length > 0 ? cached.slice(1) : new Array<string>();
+    return this.decodeStrings(1);
   }
 
   getTxID(): string {
@@ -206,19 +210,22 @@ export class ChaincodeStub {
   /** getState decoded as UTF-8. */
   getStateString(key: string): string | null {
     const k = utf8Buffer(key);
-    const value = stateGet(changetype<usize>(k), k.byteLength);
-    return value == null ? null : str(value);
+    const len = stateGetRaw(changetype<usize>(k), k.byteLength);
+    if (len < 0) return null;
+    const value = takeRegisterBuffer(len);
+    return String.UTF8.decodeUnsafe(changetype<usize>(value), <usize>len);
   }
 
   /** Fails in a query with Fabric's "[<txid>]Cannot handle PUT_STATE in query context". */
   putState(key: string, value: Uint8Array): StubError | null {
     const k = utf8Buffer(key);
-    return statePut(changetype<usize>(k), k.byteLength, value);
+    return statePut(changetype<usize>(k), k.byteLength, value.dataStart, value.length);
   }
 
   putStateString(key: string, value: string): StubError | null {
     const k = utf8Buffer(key);
-    return statePut(changetype<usize>(k), k.byteLength, utf8(value));
+    const v = utf8Buffer(value);
+    return statePut(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
   }
 
   /** Deleting a missing key is not an error. Fails in a query. */

@@ -355,7 +355,8 @@ export function createTable(name: string, columnDefinitions: Array<ColumnDefinit
   if (!hasKey) return invalid("Inavlid table. One or more columns must be a key.");
 
   const key = tableNameKey(name).value;
-  const error = statePut(key.dataStart, key.length, encodeTable(new Table(name, columnDefinitions)));
+  const value = encodeTable(new Table(name, columnDefinitions));
+  const error = statePut(key.dataStart, key.length, value.dataStart, value.length);
   if (error != null) return new StubError("Error inserting table in state: " + error.message, error.code);
   return null;
 }
@@ -416,7 +417,8 @@ function putRow(tableName: string, row: Row, update: bool): Result<bool> {
   if (!key.ok) return errResult<bool>(key.message, key.error!.code);
   const present = stateGet(key.value.dataStart, key.value.length) != null;
   if (present != update) return okResult<bool>(false);
-  const error = statePut(key.value.dataStart, key.value.length, row.encode());
+  const value = row.encode();
+  const error = statePut(key.value.dataStart, key.value.length, value.dataStart, value.length);
   if (error != null) return errResult<bool>("Error inserting row in table " + tableName + ": " + error.message, error.code);
   return okResult<bool>(true);
 }

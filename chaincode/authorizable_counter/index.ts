@@ -8,7 +8,7 @@ const logger = newLogger("authorizable_counter");
 
 class AuthorizableCounterChaincode extends Chaincode {
   init(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
-    const err = stub.putState("counter", utf8("0"));
+    const err = stub.putStateString("counter", "0");
     if (err != null) return Response.fromError(err);
     return Response.success();
   }
@@ -22,7 +22,7 @@ class AuthorizableCounterChaincode extends Chaincode {
       const counter = stub.getStateString("counter");
       const cInt = atoi(counter == null ? "" : counter);
       if (!cInt.ok) return Response.fromError(cInt.error!);
-      stub.putState("counter", utf8(itoa(cInt.value + 1)));
+      stub.putStateString("counter", itoa(cInt.value + 1));
     }
     return Response.success();
   }

@@ -1,7 +1,7 @@
 // chaincode_example02, ported from Fabric v0.6 (examples/chaincode/go/chaincode_example02):
 // two accounts initialised by Init, Invoke moves X units from A to B (no negative-balance check)
 // or deletes an account, Query returns an account's raw value bytes. Same error strings.
-import { Chaincode, ChaincodeStub, Response, register, atoi, itoa, utf8 } from "sdk-as";
+import { Chaincode, ChaincodeStub, Response, register, atoi, itoa } from "sdk-as";
 
 class SimpleChaincode extends Chaincode {
   init(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
@@ -13,9 +13,9 @@ class SimpleChaincode extends Chaincode {
     const Bval = atoi(args[3]);
     if (!Bval.ok) return Response.error("Expecting integer value for asset holding");
 
-    let err = stub.putState(A, utf8(itoa(Aval.value)));
+    let err = stub.putStateString(A, itoa(Aval.value));
     if (err != null) return Response.fromError(err);
-    err = stub.putState(B, utf8(itoa(Bval.value)));
+    err = stub.putStateString(B, itoa(Bval.value));
     if (err != null) return Response.fromError(err);
     return Response.success();
   }
@@ -40,9 +40,9 @@ class SimpleChaincode extends Chaincode {
     Aval = Aval - X.value;
     Bval = Bval + X.value;
 
-    let err = stub.putState(A, utf8(itoa(Aval)));
+    let err = stub.putStateString(A, itoa(Aval));
     if (err != null) return Response.fromError(err);
-    err = stub.putState(B, utf8(itoa(Bval)));
+    err = stub.putStateString(B, itoa(Bval));
     if (err != null) return Response.fromError(err);
     return Response.success();
   }

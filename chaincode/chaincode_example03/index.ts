@@ -1,14 +1,14 @@
 // chaincode_example03, ported from Fabric v0.6: Init stores one integer; Query tries to write
 // state, which a query may not do, and answers Fabric's error JSON. It checks that queries are
 // read-only. Invoke is a no-op.
-import { Chaincode, ChaincodeStub, Response, register, atoi, itoa, utf8 } from "sdk-as";
+import { Chaincode, ChaincodeStub, Response, register, atoi, itoa } from "sdk-as";
 
 class SimpleChaincode extends Chaincode {
   init(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
     if (args.length != 2) return Response.error("Incorrect number of arguments. Expecting 2");
     const Aval = atoi(args[1]);
     if (!Aval.ok) return Response.error("Expecting integer value for asset holding");
-    const err = stub.putState(args[0], utf8(itoa(Aval.value)));
+    const err = stub.putStateString(args[0], itoa(Aval.value));
     if (err != null) return Response.fromError(err);
     return Response.success();
   }
@@ -23,7 +23,7 @@ class SimpleChaincode extends Chaincode {
     const Aval = atoi(args[1]);
     if (!Aval.ok) return Response.error("Expecting integer value for asset holding");
     // this put is illegal within a query
-    const err = stub.putState(args[0], utf8(itoa(Aval.value)));
+    const err = stub.putStateString(args[0], itoa(Aval.value));
     if (err != null) return Response.error("{\"Error\":\"Cannot put state within chaincode query\"}");
     return Response.success();
   }

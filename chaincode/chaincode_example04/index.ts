@@ -2,14 +2,14 @@
 // event, 1) invokes chaincode_example02 deployed as `callee` with ["invoke","a","b","10"] in the
 // same transaction, then records the event. Fabric hard-coded the callee's 128-hex name; here it
 // is the first argument (as in Fabric 1.0's version of this example).
-import { Chaincode, ChaincodeStub, Response, register, atoi, itoa, utf8, toChaincodeArgs } from "sdk-as";
+import { Chaincode, ChaincodeStub, Response, register, atoi, itoa, toChaincodeArgs } from "sdk-as";
 
 class SimpleChaincode extends Chaincode {
   init(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
     if (args.length != 2) return Response.error("Incorrect number of arguments. Expecting 2");
     const eventVal = atoi(args[1]);
     if (!eventVal.ok) return Response.error("Expecting integer value for event status");
-    const err = stub.putState(args[0], utf8(itoa(eventVal.value)));
+    const err = stub.putStateString(args[0], itoa(eventVal.value));
     if (err != null) return Response.fromError(err);
     return Response.success();
   }
@@ -25,7 +25,7 @@ class SimpleChaincode extends Chaincode {
     const response = stub.invokeChaincode(chaincodeToCall, toChaincodeArgs(["invoke", "a", "b", "10"]));
     if (!response.ok) return Response.error("Failed to invoke chaincode. Got error: " + response.message);
 
-    const err = stub.putState(event, utf8(itoa(eventVal.value)));
+    const err = stub.putStateString(event, itoa(eventVal.value));
     if (err != null) return Response.fromError(err);
     return Response.success();
   }

@@ -2,7 +2,7 @@
 // queries chaincode_example02 deployed as `callee` for a and b and stores a+b under `sum`;
 // Query(callee, sum) computes the same without writing. The callee's name is an argument, as in
 // Fabric's own version.
-import { Chaincode, ChaincodeStub, Response, Result, okResult, errResult, register, atoi, itoa, utf8, str, toChaincodeArgs } from "sdk-as";
+import { Chaincode, ChaincodeStub, Response, Result, okResult, errResult, register, atoi, itoa, str, toChaincodeArgs } from "sdk-as";
 
 /** a + b as chaincode_example02 (deployed as `callee`) reports them, or Fabric's error message. */
 function sumOf(stub: ChaincodeStub, callee: string): Result<i64> {
@@ -23,7 +23,7 @@ class SimpleChaincode extends Chaincode {
     if (args.length != 2) return Response.error("Incorrect number of arguments. Expecting 2");
     const sumVal = atoi(args[1]);
     if (!sumVal.ok) return Response.error("Expecting integer value for sum");
-    const err = stub.putState(args[0], utf8(itoa(sumVal.value)));
+    const err = stub.putStateString(args[0], itoa(sumVal.value));
     if (err != null) return Response.fromError(err);
     return Response.success();
   }
@@ -32,7 +32,7 @@ class SimpleChaincode extends Chaincode {
     if (args.length != 2) return Response.error("Incorrect number of arguments. Expecting 2");
     const sum = sumOf(stub, args[0]);
     if (!sum.ok) return Response.error(sum.message);
-    const err = stub.putState(args[1], utf8(itoa(sum.value)));
+    const err = stub.putStateString(args[1], itoa(sum.value));
     if (err != null) return Response.fromError(err);
     return Response.successString(itoa(sum.value));
   }

@@ -5,7 +5,7 @@ import { Chaincode, ChaincodeStub, Response, register, atoi, itoa, utf8 } from "
 
 class EventSender extends Chaincode {
   init(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
-    const err = stub.putState("noevents", utf8("0"));
+    const err = stub.putStateString("noevents", "0");
     if (err != null) return Response.fromError(err);
     return Response.success();
   }
@@ -17,7 +17,7 @@ class EventSender extends Chaincode {
     let tosend = "Event " + count;
     for (let i = 0; i < args.length; i++) tosend += "," + args[i];
 
-    let err = stub.putState("noevents", utf8(itoa(noevts + 1)));
+    let err = stub.putStateString("noevents", itoa(noevts + 1));
     if (err != null) return Response.fromError(err);
     err = stub.setEvent("evtsender", utf8(tosend));
     if (err != null) return Response.fromError(err);

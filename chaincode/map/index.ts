@@ -2,7 +2,7 @@
 // Invoke: put <key> <value>, remove <key>. Query: get <key> (the raw value), keys (every key, as
 // the JSON array Go's json.Marshal writes; `null` when there are none). Anything else:
 // "Unsupported operation".
-import { Chaincode, ChaincodeStub, Response, register, utf8, jsonStringArray } from "sdk-as";
+import { Chaincode, ChaincodeStub, Response, register, jsonStringArray } from "sdk-as";
 
 class MapChaincode extends Chaincode {
   init(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
@@ -12,7 +12,8 @@ class MapChaincode extends Chaincode {
   invoke(stub: ChaincodeStub, fn: string, args: Array<string>): Response {
     if (fn == "put") {
       if (args.length < 2) return Response.error("put operation must include two arguments, a key and value");
-      const err = stub.putState(args[0], utf8(args[1]));
+      // the raw bytes of the value argument, as Go's []byte(value) keeps them (even if not UTF-8)
+      const err = stub.putState(args[0], stub.getArgs()[2]);
       if (err != null) return Response.error("put operation failed. Error updating state: " + err.message);
       return Response.success();
     }

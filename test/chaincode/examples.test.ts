@@ -167,6 +167,11 @@ test('TestRangeQuery: map keys lists every key in byte order as a JSON array', (
   assert.equal(ok(net.query('map', ['keys'])), '["A","a","a\\u003cb\\u003e\\u0026","aa","b","é"]');
   assert.equal(ok(net.query('map', ['get', 'é'])), 'v-é');
   assert.equal(ok(net.query('map', ['get', 'missing'])), '', 'a missing key answers no bytes');
+  const binary = new Uint8Array([0xff, 0x00, 0xfe]);
+  ok(net.invoke('map', ['put', 'bin', binary]));
+  const got = net.query('map', ['get', 'bin']);
+  assert.deepEqual(got.ok && [...got.payload], [...binary], 'values keep their raw bytes');
+  ok(net.invoke('map', ['remove', 'bin']));
   ok(net.invoke('map', ['remove', 'aa']));
   assert.deepEqual(net.keys('map'), ['A', 'a', 'a<b>&', 'b', 'é']);
   assert.equal(chaincodeError(net.invoke('map', ['put', 'k'])), 'put operation must include two arguments, a key and value');
