@@ -1,0 +1,37 @@
+// `npm run bench`: runs every bench/*.bench.ts one after another, each in its own process (so one
+// does not warm or load the next), streams what each prints, and ends with a one-line summary
+// per bench. `npm run bench -- runtime peer` runs only those whose file name contains a word;
+// `--quick` is passed through to each bench for a shorter run.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const words = args.filter((a) => !a.startsWith('--'));
+const benches = readdirSync(here)
+  .filter((file) => file.endsWith('.bench.ts'))
+  .filter((file) => words.length === 0 || words.some((word) => file.includes(word)))
+  .sort();
+
+if (benches.length === 0) {
+  process.stderr.write(`No bench matches ${words.join(', ')}; benches are: ${readdirSync(here).filter((f) => f.endsWith('.bench.ts')).join(', ')}\n`);
+  process.exit(1);
+}
+
+const results: Array<{ bench: string; code: number; seconds: number }> = [];
+for (const bench of benches) {
+  process.stdout.write(`\n=== ${bench} ${'='.repeat(Math.max(0, 70 - bench.length))}\n`);
+  const started = performance.now();
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [join(here, bench), ...flags], { stdio: 'inherit' });
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+  });
+  results.push({ bench, code, seconds: (performance.now() - started) / 1000 });
+}
+
+process.stdout.write('\n=== summary\n');
+for (const { bench, code, seconds } of results) process.stdout.write(`${code === 0 ? 'ok  ' : 'FAIL'} ${bench} (${seconds.toFixed(1)} s)\n`);
+process.exitCode = results.some((r) => r.code !== 0) ? 1 : 0;
