@@ -50,6 +50,8 @@ export interface InstrumentOptions {
   floats: FloatPolicy;
   /** Address dividing the two write marks (half the initial memory). */
   markSplit: number;
+  /** Make the memory the import weft.memory (default). Off for component cores, whose memory the glue reads. */
+  importMemory?: boolean;
 }
 
 /** Value of the high mark when nothing above the split was written. */
@@ -332,8 +334,10 @@ export function instrument(module: binaryen.Module, code: CodeFacts, options: In
     C._BinaryenSetStart(moduleExtrasPtr(module), 0);
   }
 
-  const memoryName = binaryen.getExportInfo(module.getExport('memory')).value;
-  module.addMemoryImport(memoryName, ABI_MODULE, Instrumented.MEMORY_IMPORT);
+  if (options.importMemory ?? true) {
+    const memoryName = binaryen.getExportInfo(module.getExport('memory')).value;
+    module.addMemoryImport(memoryName, ABI_MODULE, Instrumented.MEMORY_IMPORT);
+  }
   return { snapshotGlobals, hasStart: start !== 0 };
 }
 

@@ -116,7 +116,7 @@ function checkExports(compiled: WebAssembly.Module, module: binaryen.Module): vo
 }
 
 /** Number of memories the module defines, read from its memory section (binaryen.js cannot count them). */
-function definedMemoryCount(bytes: Uint8Array): number {
+export function definedMemoryCount(bytes: Uint8Array): number {
   let offset = 8;
   const leb = (): number => {
     let result = 0;
@@ -152,7 +152,7 @@ function checkMemory(bytes: Uint8Array, module: binaryen.Module): ModuleFacts['m
   return { initial, maximum };
 }
 
-function checkCounts(module: binaryen.Module): void {
+export function checkCounts(module: binaryen.Module): void {
   const functions = module.getNumFunctions();
   if (functions > MODULE_FUNCTIONS_MAX) throw new PrepareError(`${functions} functions exceed the maximum of ${MODULE_FUNCTIONS_MAX}`);
   for (let i = 0; i < functions; i++) {
@@ -174,7 +174,7 @@ function checkCounts(module: binaryen.Module): void {
   }
 }
 
-function checkData(module: binaryen.Module, memoryPages: ModuleFacts['memoryPages']): number {
+export function checkData(module: binaryen.Module, memoryPages: ModuleFacts['memoryPages']): number {
   const extras = moduleExtras(module);
   const count = extras.getNumDataSegments();
   if (count > MODULE_DATA_SEGMENTS_MAX) throw new PrepareError(`${count} data segments exceed the maximum of ${MODULE_DATA_SEGMENTS_MAX}`);
@@ -190,7 +190,7 @@ function checkData(module: binaryen.Module, memoryPages: ModuleFacts['memoryPage
   return dataEnd;
 }
 
-function checkGlobals(module: binaryen.Module, allowFloats: boolean): void {
+export function checkGlobals(module: binaryen.Module, allowFloats: boolean): void {
   for (let i = 0; i < module.getNumGlobals(); i++) {
     const info = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
     const type = info.type;

@@ -29,7 +29,7 @@ export interface PrepareOptions {
 }
 
 /** Features the instrumented module is validated against: ABI v1's instruction set. */
-const OUTPUT_FEATURES =
+export const OUTPUT_FEATURES =
   binaryen.Features.MVP |
   binaryen.Features.MutableGlobals |
   binaryen.Features.SignExt |
@@ -41,7 +41,8 @@ export function codeHashOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function compile(bytes: Uint8Array): WebAssembly.Module {
+/** V8's validation and compilation; its message if the bytes are not a valid module. */
+export function compileModule(bytes: Uint8Array): WebAssembly.Module {
   try {
     return new WebAssembly.Module(bytes);
   } catch (error) {
@@ -50,7 +51,7 @@ function compile(bytes: Uint8Array): WebAssembly.Module {
   }
 }
 
-function readWithBinaryen(bytes: Uint8Array): binaryen.Module {
+export function readWithBinaryen(bytes: Uint8Array): binaryen.Module {
   try {
     return binaryen.readBinary(bytes);
   } catch (error) {
@@ -64,7 +65,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): 
   const metering = options.metering ?? true;
   const floats = options.floats ?? 'reject';
   if (bytes.length > MODULE_BYTES_MAX) throw new PrepareError(`module of ${bytes.length} bytes exceeds MODULE_BYTES_MAX (${MODULE_BYTES_MAX})`);
-  const original = compile(bytes);
+  const original = compileModule(bytes);
 
   const module = readWithBinaryen(bytes);
   let output: Uint8Array;
