@@ -21,7 +21,8 @@ const V8_FEATURES =
   binaryen.Features.ReferenceTypes |
   binaryen.Features.Multivalue |
   binaryen.Features.TailCall |
-  binaryen.Features.ExceptionHandling;
+  binaryen.Features.ExceptionHandling |
+  binaryen.Features.GC;
 
 /** Compiles WebAssembly text to bytes (function names kept, so messages can name them). */
 export function wat(text: string): Uint8Array {

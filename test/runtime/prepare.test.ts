@@ -143,10 +143,12 @@ describe('prepare: memory, sizes, data', () => {
 });
 
 describe('prepare: instruction set', () => {
-  it('rejects SIMD, atomics, reference types, exceptions, tail calls and multi-value, naming the instruction', () => {
+  it('rejects SIMD, atomics, reference types, GC, exceptions, tail calls and multi-value, naming the instruction', () => {
     rejects(module({ invoke: '(drop (v128.const i32x4 0 0 0 0)) (i32.const 0)' }), 'SIMD instruction v128.const in function $invoke is not allowed');
     rejects(module({ invoke: '(drop (i32.atomic.load (i32.const 0))) (i32.const 0)' }), 'threads (atomics) instruction i32.atomic.load in function $invoke is not allowed');
     rejects(module({ invoke: '(drop (ref.null func)) (i32.const 0)' }), 'reference types instruction ref.null in function $invoke is not allowed');
+    rejects(module({ invoke: '(drop (table.get $t (i32.const 0))) (i32.const 0)', extra: '(table $t 1 funcref)' }), 'reference types instruction table.get in function $invoke is not allowed');
+    rejects(module({ invoke: '(drop (struct.new_default $s)) (i32.const 0)', extra: '(type $s (struct (field i32)))' }), 'GC instruction struct.new_default in function $invoke is not allowed');
     rejects(module({ invoke: '(throw $oops) (i32.const 0)', extra: '(tag $oops)' }), 'exception handling instruction throw in function $invoke is not allowed');
     rejects(module({ invoke: '(return_call $zero)', extra: '(func $zero (result i32) (i32.const 0))' }), 'tail call instruction return_call in function $invoke is not allowed');
     rejects(module({ extra: '(func $pair (result i32 i32) (i32.const 0) (i32.const 1))' }), 'function $pair returns several values: multi-value is not allowed');
