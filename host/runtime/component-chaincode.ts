@@ -16,7 +16,7 @@ import { instrumentComponentCore } from './component-core.ts';
 import { HostStore } from './frame-store.ts';
 import { HostTrap, TrapMessage } from './host-trap.ts';
 import { Instrumented } from './instrument.ts';
-import { Frame, hostCallFuel, TransactionRun, type Counter } from './invocation.ts';
+import { Frame, hostCallFuel, requestProblem, TransactionRun, type Counter } from './invocation.ts';
 import { codeHashOf } from './prepare.ts';
 import { classifyTrap } from './trap-classifier.ts';
 import type { ExecutionRequest, ExecutionResult, FailureKind, PreparedChaincode } from './types.ts';
@@ -42,7 +42,6 @@ export const WIT_URL = new URL('../../docs/wit/weft-chaincode.wit', import.meta.
 export const WIT_WORLD = 'chaincode';
 const STUB_IMPORT_KEYS = ['weft:chaincode/stub', 'weft:chaincode/stub@1.0.0'];
 const TIMESTAMP_BYTES = 12;
-const FUEL_LIMIT_MAX = 2_000_000_000;
 
 /** The WIT variant case of each ABI error code. */
 const ERROR_TAGS = new Map<number, string>([
@@ -234,12 +233,9 @@ export class ComponentChaincode implements PreparedChaincode {
   }
 
   #execute(request: Omit<ExecutionRequest, 'chaincode'>): ExecutionResult {
-    const problem = argsProblem(request.args);
-    if (problem !== undefined) return failure('limit', problem);
     const fuelLimit = request.fuelLimit ?? FUEL_PER_TRANSACTION;
-    if (!Number.isInteger(fuelLimit) || fuelLimit < 0 || fuelLimit > FUEL_LIMIT_MAX) {
-      return failure('limit', `fuel limit ${fuelLimit} is not an integer in 0..${FUEL_LIMIT_MAX}`);
-    }
+    const problem = requestProblem(request.args, fuelLimit);
+    if (problem !== undefined) return failure(problem.kind, problem.error);
     const tx = new TransactionRun(request.context, request.host, fuelLimit, (_, spec) => ({
       ended: 'trapped',
       kind: 'abi',

@@ -5,7 +5,7 @@
 // (component model) only move bytes in and out of guest memory and charge for them.
 import { AbiError, HashAlgorithm, LogLevel, type EntryPoint } from './abi.ts';
 import { HostTrap, TrapMessage } from './host-trap.ts';
-import { decodeArgs } from './args-codec.ts';
+import { argsProblem, decodeArgs } from './args-codec.ts';
 import { decodeUtf8Lenient, encodeUtf8 } from './utf8.ts';
 import { StateOverlay } from './state-overlay.ts';
 import type { FrameStore } from './frame-store.ts';
@@ -31,6 +31,22 @@ import {
 const EMPTY = new Uint8Array(0);
 const LOG_LEVEL_NAMES = Object.keys(LogLevel);
 const U32_BYTES = 4;
+
+/**
+ * Highest fuel limit a request may ask for. The fuel counter is an i32 and one charge is at most
+ * ~2^27 units, so a limit below 2^31 - 2^27 can never wrap the counter.
+ */
+export const FUEL_LIMIT_MAX = 2_000_000_000;
+
+/** Why a request cannot run (its args or fuel limit break the bounds), or undefined. */
+export function requestProblem(args: readonly Uint8Array[], fuelLimit: number): { kind: 'limit'; error: string } | undefined {
+  const problem = argsProblem(args);
+  if (problem !== undefined) return { kind: 'limit', error: problem };
+  if (!Number.isInteger(fuelLimit) || fuelLimit < 0 || fuelLimit > FUEL_LIMIT_MAX) {
+    return { kind: 'limit', error: `fuel limit ${fuelLimit} is not an integer in 0..${FUEL_LIMIT_MAX}` };
+  }
+  return undefined;
+}
 
 /** Fuel of a host call that copies `inBytes` from the guest and makes the host keep `keptBytes`. */
 export function hostCallFuel(inBytes: number, keptBytes = 0): number {

@@ -2,10 +2,10 @@
 // SHA-256 of its bytes) and `execute` (run init/invoke/query of a prepared module in a pooled
 // instance, synchronously). execute never throws: every failure, the chaincode's or the host's,
 // comes back as { ok: false, kind, error } with a deterministic message.
-import { argsProblem, encodeArgs } from './args-codec.ts';
+import { encodeArgs } from './args-codec.ts';
 import { HostStore } from './frame-store.ts';
 import { TrapMessage } from './host-trap.ts';
-import { Frame, TransactionRun, type FrameOutcome, type FrameSpec } from './invocation.ts';
+import { Frame, requestProblem, TransactionRun, type FrameOutcome, type FrameSpec } from './invocation.ts';
 import { codeHashOf, prepareModule, type PrepareOptions } from './prepare.ts';
 import { PrepareError } from './prepare-error.ts';
 import { PreparedModule } from './prepared-module.ts';
@@ -18,11 +18,7 @@ import { FUEL_PER_TRANSACTION } from '../protocol/limits.ts';
 export { PrepareError } from './prepare-error.ts';
 export type { PrepareOptions } from './prepare.ts';
 
-/**
- * Highest fuel limit a request may ask for. The fuel counter is an i32 and one charge is at most
- * ~2^27 units, so a limit below 2^31 - 2^27 can never wrap the counter.
- */
-export const FUEL_LIMIT_MAX = 2_000_000_000;
+export { FUEL_LIMIT_MAX } from './invocation.ts';
 
 /** Prepared modules (and deploy errors) remembered per runtime. */
 const PREPARED_CACHED_MAX = 256;
@@ -85,12 +81,9 @@ export class ChaincodeRuntime {
   #execute(request: ExecutionRequest): ExecutionResult {
     const chaincode = request.chaincode;
     if (!(chaincode instanceof PreparedModule)) return failure('abi', 'chaincode was not prepared by the weft runtime');
-    const problem = argsProblem(request.args);
-    if (problem !== undefined) return failure('limit', problem);
     const fuelLimit = request.fuelLimit ?? FUEL_PER_TRANSACTION;
-    if (!Number.isInteger(fuelLimit) || fuelLimit < 0 || fuelLimit > FUEL_LIMIT_MAX) {
-      return failure('limit', `fuel limit ${fuelLimit} is not an integer in 0..${FUEL_LIMIT_MAX}`);
-    }
+    const problem = requestProblem(request.args, fuelLimit);
+    if (problem !== undefined) return failure(problem.kind, problem.error);
     const tx = new TransactionRun(request.context, request.host, fuelLimit, this.#runFrame);
     const outcome = this.#runFrame(tx, {
       chaincodeName: request.chaincodeName,
