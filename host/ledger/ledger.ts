@@ -48,7 +48,7 @@ import { chunkState, type StateSnapshot, type StateSnapshotChunk } from './snaps
 import { decodeStateDelta, encodeStateDelta, invertStateDelta, stateDeltaProblem } from './state-delta.ts';
 import { EMPTY_STATE_HASH, StateHashTrie } from './state-hash.ts';
 import type { BlockInput, CommittedBlock, LedgerApi, StateDelta, TransactionLocation, WriteSet } from './types.ts';
-import { WorldState, chaincodeNameProblem, newStateTree, splitCompositeKey, stateEntryProblem } from './world-state.ts';
+import { WorldState, chaincodeNameProblem, splitCompositeKey, stateEntryProblem, stateTreeFromSorted } from './world-state.ts';
 
 export interface LedgerOptions {
   /** State deltas kept for the most recent this-many blocks (Fabric: ledger.state.deltaHistorySize, 500). */
@@ -240,16 +240,21 @@ export class Ledger implements LedgerApi {
     await db.clear({ gte: STATE_DATA_RANGE.gte, lt: live.gte });
     await db.clear({ gte: live.lt, lt: STATE_DATA_RANGE.lt });
 
-    const tree = newStateTree();
+    const keys: string[] = [];
+    const values: Uint8Array[] = [];
     const trie = new StateHashTrie();
+    let tree;
     try {
       await forEachEntry(db, live, (key, value) => {
         const compositeBytes = compositeKeyOfStateKey(key);
-        tree.set(decodeUtf8(compositeBytes), value);
-        trie.set(compositeBytes, value, false);
+        keys.push(decodeUtf8(compositeBytes));
+        values.push(value);
+        trie.addForBuild(compositeBytes, value);
       });
+      trie.finishBuild();
+      tree = stateTreeFromSorted(keys, values);
     } catch (error) {
-      corrupt(`state entry does not decode: ${(error as Error).message}`, error);
+      return corrupt(`state entries do not load: ${(error as Error).message}`, error);
     }
     const stateBlockBytesStored = stateBlockNumber === height - 1 ? headBytes : await db.get(blockKey(stateBlockNumber));
     if (stateBlockBytesStored === undefined) corrupt(`block ${stateBlockNumber} of the state is missing`);
@@ -663,7 +668,8 @@ export class Ledger implements LedgerApi {
     const target = (await this.getBlock(blockNumber))!.stateHash;
     if (this.#generation === 0xffff_ffff) throw new LedgerRejectedError('state generation counter exhausted');
     const generation = this.#generation + 1;
-    const tree = newStateTree();
+    const keys: string[] = [];
+    const values: Uint8Array[] = [];
     const trie = new StateHashTrie();
     let ops: BatchOp[] = [];
     let bytes = 0;
@@ -687,8 +693,9 @@ export class Ledger implements LedgerApi {
           bytes += compositeBytes.length + entry.value.length;
           if (bytes > bytesMax) reject(`more than ${bytesMax} bytes of state`);
           const value = entry.value.slice();
-          tree.set(composite, value);
-          trie.set(compositeBytes, value, false);
+          keys.push(composite);
+          values.push(value);
+          trie.addForBuild(compositeBytes, value);
           ops.push(put(stateKey(generation, compositeBytes), value));
           if (ops.length >= SNAPSHOT_INSTALL_BATCH_ENTRIES) {
             await this.#db.batch(ops);
@@ -696,6 +703,7 @@ export class Ledger implements LedgerApi {
           }
         }
       }
+      trie.finishBuild();
       const actual = trie.rootHash();
       if (!sameBytes(actual, target)) reject(`state hash ${shortHex(actual)} does not match the block's stateHash ${shortHex(target)}`);
       if (ops.length > 0) await this.#db.batch(ops);
@@ -708,7 +716,7 @@ export class Ledger implements LedgerApi {
     await this.#write([put(STATE_GENERATION_KEY, u32(generation)), put(STATE_BLOCK_NUMBER_KEY, u64(blockNumber))], []);
     const oldGeneration = this.#generation;
     this.#generation = generation;
-    this.#state = new WorldState(tree);
+    this.#state = new WorldState(stateTreeFromSorted(keys, values));
     this.#trie = trie;
     this.#stateHash = target;
     this.#stateBlockNumber = blockNumber;

@@ -30,7 +30,7 @@ export async function openLevelDb(dir: string): Promise<LedgerDb> {
   return db;
 }
 
-/** Reads every entry in [gte, lt) in order, a page at a time. */
+/** Reads every entry in [gte, lt) in order, a page at a time; the next page is read while `visit` runs. */
 export async function forEachEntry(
   db: LedgerDb,
   range: { gte: Uint8Array; lt: Uint8Array },
@@ -39,10 +39,17 @@ export async function forEachEntry(
 ): Promise<void> {
   const iterator = db.iterator(range);
   try {
+    let next = iterator.nextv(pageSize);
     for (;;) {
-      const page = await iterator.nextv(pageSize);
+      const page = await next;
       if (page.length === 0) return;
-      for (const [key, value] of page) visit(key, value);
+      next = iterator.nextv(pageSize);
+      try {
+        for (const [key, value] of page) visit(key, value);
+      } catch (error) {
+        await next.catch(() => undefined);
+        throw error;
+      }
     }
   } finally {
     await iterator.close();

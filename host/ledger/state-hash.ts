@@ -19,7 +19,10 @@
 //
 // The trie lives in memory beside the world state and is rebuilt at open (measured in
 // bench/ledger.bench.ts); rebuilding doubles as an integrity check of the stored state against
-// the state hash of its block.
+// the state hash of its block. Nodes live in large typed-array slabs addressed by number
+// (leaf: path and hash, 128 bytes; branch: 16 child references, a path, its hash and depth,
+// 200 bytes) rather than as objects: a million-key trie is then a few hundred slabs for the
+// garbage collector instead of millions of objects, and a node's fields share cache lines.
 import { hash as oneShotHash } from 'node:crypto';
 import { CRYPTO_HASH_BYTES } from '../protocol/hash.ts';
 
@@ -29,50 +32,37 @@ const RADIX = 16;
 /** Nibbles in a path (64-byte hash): the trie is never deeper. */
 const PATH_NIBBLES = CRYPTO_HASH_BYTES * 2;
 
+const HASH_OPTIONS = { outputEncoding: 'buffer', outputLength: CRYPTO_HASH_BYTES } as const;
+
 /** Hash of the empty world state (and so of the genesis block's state). */
 export const EMPTY_STATE_HASH: Uint8Array = cryptoHashFast(new TextEncoder().encode('weft.state.empty'));
 
 /** cryptoHash (SHAKE256-64) through node's one-shot hash: the same bytes, without a Hash object per call. */
 export function cryptoHashFast(data: Uint8Array): Uint8Array {
-  return oneShotHash('shake256', data, { outputEncoding: 'buffer', outputLength: CRYPTO_HASH_BYTES });
+  return oneShotHash('shake256', data, HASH_OPTIONS);
 }
+
+const LEAF_BYTES = CRYPTO_HASH_BYTES * 2;
+const LEAF_HASH_OFFSET = CRYPTO_HASH_BYTES;
+// Branch record: children (16 × int32), path, hash, depth, dirty flag.
+const BRANCH_PATH_OFFSET = RADIX * 4;
+const BRANCH_HASH_OFFSET = BRANCH_PATH_OFFSET + CRYPTO_HASH_BYTES;
+const BRANCH_DEPTH_OFFSET = BRANCH_HASH_OFFSET + CRYPTO_HASH_BYTES;
+const BRANCH_DIRTY_OFFSET = BRANCH_DEPTH_OFFSET + 1;
+const BRANCH_BYTES = BRANCH_DIRTY_OFFSET + 7; // 200: a multiple of 8 keeps the int32 children aligned
+const SLAB_SHIFT = 12;
+const SLAB_NODES = 1 << SLAB_SHIFT;
+const SLAB_MASK = SLAB_NODES - 1;
+const BRANCH_HEADER_BYTES = 4;
 
 /**
- * A leaf: bytes [0, 64) are the key's path, [64, 128) its leaf hash. One allocation per key keeps
- * a million-key trie small.
+ * A node reference: 0 for none, leaf number + 1 for a leaf, -(branch number + 1) for a branch.
+ * Stored as int32 in branch records.
  */
-type Leaf = Uint8Array;
-
-interface Branch {
-  /** Nibble index at which the children differ; all leaves below share nibbles [0, depth). */
-  depth: number;
-  children: Array<TrieNode | undefined>;
-  /** Any path below (the shared prefix is read from it). */
-  path: Uint8Array;
-  /** Cached hash; undefined when a change below has not been hashed yet. */
-  hash: Uint8Array | undefined;
-}
-
-type TrieNode = Leaf | Branch;
-
-function isLeaf(node: TrieNode): node is Leaf {
-  return node instanceof Uint8Array;
-}
-
-function nibble(path: Uint8Array, index: number): number {
-  const byte = path[index >> 1]!;
-  return index & 1 ? byte & 0x0f : byte >> 4;
-}
-
-function nodePath(node: TrieNode): Uint8Array {
-  return isLeaf(node) ? node.subarray(0, CRYPTO_HASH_BYTES) : node.path;
-}
-
-/** First nibble index in [from, to) where a and b differ, or `to`. */
-function divergence(a: Uint8Array, b: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (nibble(a, i) !== nibble(b, i)) return i;
-  return to;
-}
+type NodeRef = number;
+const NONE: NodeRef = 0;
+/** What `remove` returns when the path is not in the trie (never a valid NodeRef). */
+const ABSENT = 2 ** 31;
 
 export function keyPath(compositeKeyBytes: Uint8Array): Uint8Array {
   return cryptoHashFast(compositeKeyBytes);
@@ -80,122 +70,334 @@ export function keyPath(compositeKeyBytes: Uint8Array): Uint8Array {
 
 export function leafHash(compositeKeyBytes: Uint8Array, value: Uint8Array): Uint8Array {
   const input = new Uint8Array(5 + compositeKeyBytes.length + value.length);
-  input[0] = LEAF_DOMAIN;
-  new DataView(input.buffer).setUint32(1, compositeKeyBytes.length);
-  input.set(compositeKeyBytes, 5);
-  input.set(value, 5 + compositeKeyBytes.length);
+  writeLeafInput(input, compositeKeyBytes, value);
   return cryptoHashFast(input);
 }
 
-function makeLeaf(path: Uint8Array, hash: Uint8Array): Leaf {
-  const leaf = new Uint8Array(CRYPTO_HASH_BYTES * 2);
-  leaf.set(path, 0);
-  leaf.set(hash, CRYPTO_HASH_BYTES);
-  return leaf;
+function writeLeafInput(input: Uint8Array, compositeKeyBytes: Uint8Array, value: Uint8Array): number {
+  const keyLength = compositeKeyBytes.length;
+  input[0] = LEAF_DOMAIN;
+  input[1] = keyLength >>> 24;
+  input[2] = (keyLength >>> 16) & 0xff;
+  input[3] = (keyLength >>> 8) & 0xff;
+  input[4] = keyLength & 0xff;
+  input.set(compositeKeyBytes, 5);
+  input.set(value, 5 + keyLength);
+  return 5 + keyLength + value.length;
 }
 
-function branchOf(depth: number, a: TrieNode, b: TrieNode): Branch {
-  const children = new Array<TrieNode | undefined>(RADIX).fill(undefined);
-  children[nibble(nodePath(a), depth)] = a;
-  children[nibble(nodePath(b), depth)] = b;
-  return { depth, children, path: nodePath(a), hash: undefined };
+function nibble(bytes: Uint8Array, offset: number, index: number): number {
+  const byte = bytes[offset + (index >> 1)]!;
+  return index & 1 ? byte & 0x0f : byte >> 4;
 }
 
-/** Inserts or replaces the leaf at `path` below `node` (whose leaves share nibbles [0, from)). */
-function insert(node: TrieNode | undefined, from: number, path: Uint8Array, hash: Uint8Array): TrieNode {
-  if (node === undefined) return makeLeaf(path, hash);
-  if (isLeaf(node)) {
-    const at = divergence(node, path, from, PATH_NIBBLES);
-    if (at === PATH_NIBBLES) {
-      node.set(hash, CRYPTO_HASH_BYTES);
-      return node;
-    }
-    return branchOf(at, node, makeLeaf(path, hash));
+/** First nibble index in [from, to) where a (at aOffset) and b (at bOffset) differ, or `to`. */
+function divergence(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, from: number, to: number): number {
+  let i = from;
+  if (i & 1) {
+    if (i < to && (a[aOffset + (i >> 1)]! & 0x0f) !== (b[bOffset + (i >> 1)]! & 0x0f)) return i;
+    i++;
   }
-  const at = divergence(node.path, path, from, node.depth);
-  if (at < node.depth) return branchOf(at, node, makeLeaf(path, hash));
-  const slot = nibble(path, node.depth);
-  node.children[slot] = insert(node.children[slot], node.depth + 1, path, hash);
-  node.hash = undefined;
-  return node;
-}
-
-/** What `remove` returns when the path is not in the trie (nothing changed, no hash to invalidate). */
-const ABSENT = Symbol('absent');
-
-/**
- * Removes the leaf at `path`: the node that replaces `node` (a branch left with one child is
- * replaced by that child), or ABSENT if there was no such leaf.
- */
-function remove(node: TrieNode | undefined, path: Uint8Array): TrieNode | undefined | typeof ABSENT {
-  if (node === undefined) return ABSENT;
-  if (isLeaf(node)) return divergence(node, path, 0, PATH_NIBBLES) === PATH_NIBBLES ? undefined : ABSENT;
-  const slot = nibble(path, node.depth);
-  const updated = remove(node.children[slot], path);
-  if (updated === ABSENT) return ABSENT;
-  // Something below changed (even if the child is the same object): this hash is stale.
-  node.children[slot] = updated;
-  node.hash = undefined;
-  let only: TrieNode | undefined;
-  let count = 0;
-  for (const c of node.children) {
-    if (c !== undefined) {
-      only = c;
-      count++;
+  for (; i < to; i += 2) {
+    const x = a[aOffset + (i >> 1)]!;
+    const y = b[bOffset + (i >> 1)]!;
+    if (x !== y) {
+      if (x >> 4 !== y >> 4) return i;
+      return i + 1 < to ? i + 1 : to;
     }
   }
-  return count === 1 ? only : node;
+  return to;
 }
 
-function hashOf(node: TrieNode): Uint8Array {
-  if (isLeaf(node)) return node.subarray(CRYPTO_HASH_BYTES);
-  if (node.hash !== undefined) return node.hash;
-  const hashes: Uint8Array[] = [];
-  let bitmap = 0;
-  for (let i = 0; i < RADIX; i++) {
-    const child = node.children[i];
-    if (child === undefined) continue;
-    bitmap |= 1 << (RADIX - 1 - i);
-    hashes.push(hashOf(child));
+function copy64(source: Uint8Array, sourceOffset: number, target: Uint8Array, targetOffset: number): void {
+  for (let i = 0; i < CRYPTO_HASH_BYTES; i++) target[targetOffset + i] = source[sourceOffset + i]!;
+}
+
+/** Fixed-size records in slabs of SLAB_NODES, with a free list. */
+class Slabs {
+  readonly bytes: Uint8Array[] = [];
+  readonly words: Int32Array[] = [];
+  readonly #recordBytes: number;
+  readonly #free: number[] = [];
+  #next = 0;
+
+  constructor(recordBytes: number) {
+    this.#recordBytes = recordBytes;
   }
-  const input = new Uint8Array(4 + hashes.length * CRYPTO_HASH_BYTES);
-  input[0] = BRANCH_DOMAIN;
-  input[1] = node.depth;
-  input[2] = bitmap >> 8;
-  input[3] = bitmap & 0xff;
-  for (let i = 0; i < hashes.length; i++) input.set(hashes[i]!, 4 + i * CRYPTO_HASH_BYTES);
-  node.hash = cryptoHashFast(input);
-  return node.hash;
+
+  allocate(): number {
+    const id = this.#free.pop();
+    if (id !== undefined) return id;
+    if (this.#next >>> SLAB_SHIFT === this.bytes.length) {
+      const slab = new Uint8Array(SLAB_NODES * this.#recordBytes);
+      this.bytes.push(slab);
+      this.words.push(new Int32Array(slab.buffer));
+    }
+    return this.#next++;
+  }
+
+  release(id: number): void {
+    this.#free.push(id);
+  }
+
+  /** Bytes held by the slabs. */
+  get allocatedBytes(): number {
+    return this.bytes.length * SLAB_NODES * this.#recordBytes;
+  }
 }
 
 /** The state hash structure. Update with `set`, read with `rootHash` (hashes what changed since). */
 export class StateHashTrie {
-  #root: TrieNode | undefined;
+  #root: NodeRef = NONE;
   #size = 0;
+  readonly #leaves = new Slabs(LEAF_BYTES);
+  readonly #branches = new Slabs(BRANCH_BYTES);
+  readonly #branchInput = new Uint8Array(BRANCH_HEADER_BYTES + RADIX * CRYPTO_HASH_BYTES);
+  #leafInput = new Uint8Array(4096);
+  /** Leaves added by addForBuild and not yet placed by finishBuild. */
+  #unplaced: number[] = [];
+  /** Nibble counters per depth, reused by finishBuild. */
+  readonly #nibbleCounts: Int32Array[] = [];
 
   /** Number of keys. */
   get size(): number {
     return this.#size;
   }
 
+  /** Bytes of node storage (for the bench). */
+  get allocatedBytes(): number {
+    return this.#leaves.allocatedBytes + this.#branches.allocatedBytes;
+  }
+
+  /**
+   * Adds a key of a state being loaded whole (at open, or a snapshot install): its leaf is
+   * hashed now and placed by finishBuild, which sorts all leaves by path at once instead of a
+   * million walks down the trie. Keys must be distinct.
+   */
+  addForBuild(compositeKeyBytes: Uint8Array, value: Uint8Array): void {
+    if (this.#root !== NONE) throw new Error('state hash trie: addForBuild on a trie that is already built');
+    this.#unplaced.push(this.#newLeaf(keyPath(compositeKeyBytes), this.#leafHash(compositeKeyBytes, value)));
+    this.#size++;
+  }
+
+  /** Places the leaves added by addForBuild. */
+  finishBuild(): void {
+    const leaves = Int32Array.from(this.#unplaced);
+    this.#unplaced = [];
+    if (leaves.length > 0) this.#root = this.#buildRange(leaves, new Int32Array(leaves.length), 0, leaves.length, 0);
+  }
+
   /** Sets (value) or deletes (null) one composite key. `present` tells whether the key existed. */
   set(compositeKeyBytes: Uint8Array, value: Uint8Array | null, present: boolean): void {
+    if (this.#unplaced.length > 0) throw new Error('state hash trie: set before finishBuild');
     const path = keyPath(compositeKeyBytes);
     if (value === null) {
       if (!present) return;
-      const root = remove(this.#root, path);
+      const root = this.#remove(this.#root, path);
       if (root === ABSENT) throw new Error('state hash trie: a key said to be present is not in the trie');
       this.#root = root;
       this.#size--;
       return;
     }
-    this.#root = insert(this.#root, 0, path, leafHash(compositeKeyBytes, value));
+    const hash = this.#leafHash(compositeKeyBytes, value);
+    this.#root = this.#insert(this.#root, 0, path, hash);
     if (!present) this.#size++;
   }
 
-  /** The state hash; a fresh array the caller may keep (a leaf's own bytes change in place). */
+  /** The state hash, as a fresh array the caller may keep. */
   rootHash(): Uint8Array {
-    if (this.#root === undefined) return EMPTY_STATE_HASH;
-    return isLeaf(this.#root) ? hashOf(this.#root).slice() : hashOf(this.#root);
+    const root = this.#root;
+    if (root === NONE) return EMPTY_STATE_HASH;
+    if (root > 0) {
+      const leaf = root - 1;
+      const offset = (leaf & SLAB_MASK) * LEAF_BYTES + LEAF_HASH_OFFSET;
+      return this.#leaves.bytes[leaf >>> SLAB_SHIFT]!.slice(offset, offset + CRYPTO_HASH_BYTES);
+    }
+    const branch = -root - 1;
+    this.#hashBranch(branch);
+    const offset = (branch & SLAB_MASK) * BRANCH_BYTES + BRANCH_HASH_OFFSET;
+    return this.#branches.bytes[branch >>> SLAB_SHIFT]!.slice(offset, offset + CRYPTO_HASH_BYTES);
+  }
+
+  #leafHash(compositeKeyBytes: Uint8Array, value: Uint8Array): Uint8Array {
+    const length = 5 + compositeKeyBytes.length + value.length;
+    if (length > this.#leafInput.length) this.#leafInput = new Uint8Array(Math.max(length, this.#leafInput.length * 2));
+    writeLeafInput(this.#leafInput, compositeKeyBytes, value);
+    return cryptoHashFast(this.#leafInput.subarray(0, length));
+  }
+
+  /** A new leaf; returns its NodeRef. */
+  #newLeaf(path: Uint8Array, hash: Uint8Array): NodeRef {
+    const leaf = this.#leaves.allocate();
+    const slab = this.#leaves.bytes[leaf >>> SLAB_SHIFT]!;
+    const offset = (leaf & SLAB_MASK) * LEAF_BYTES;
+    copy64(path, 0, slab, offset);
+    copy64(hash, 0, slab, offset + LEAF_HASH_OFFSET);
+    return leaf + 1;
+  }
+
+  /** The slab and offset of a node's path. */
+  #pathSlab(ref: NodeRef): Uint8Array {
+    return ref > 0 ? this.#leaves.bytes[(ref - 1) >>> SLAB_SHIFT]! : this.#branches.bytes[(-ref - 1) >>> SLAB_SHIFT]!;
+  }
+
+  #pathOffset(ref: NodeRef): number {
+    return ref > 0 ? ((ref - 1) & SLAB_MASK) * LEAF_BYTES : ((-ref - 1) & SLAB_MASK) * BRANCH_BYTES + BRANCH_PATH_OFFSET;
+  }
+
+  /** A new branch at `depth` over nodes a and b (which differ at that nibble); returns its NodeRef. */
+  #newBranch(depth: number, a: NodeRef, b: NodeRef): NodeRef {
+    const branch = this.#branches.allocate();
+    const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
+    const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
+    const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
+    words.fill(NONE, offset >> 2, (offset >> 2) + RADIX);
+    const aSlab = this.#pathSlab(a);
+    const aOffset = this.#pathOffset(a);
+    words[(offset >> 2) + nibble(aSlab, aOffset, depth)] = a;
+    words[(offset >> 2) + nibble(this.#pathSlab(b), this.#pathOffset(b), depth)] = b;
+    copy64(aSlab, aOffset, slab, offset + BRANCH_PATH_OFFSET);
+    slab[offset + BRANCH_DEPTH_OFFSET] = depth;
+    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    return -(branch + 1);
+  }
+
+  /** Inserts or replaces the leaf at `path` below `ref` (whose leaves share nibbles [0, from)). */
+  #insert(ref: NodeRef, from: number, path: Uint8Array, hash: Uint8Array): NodeRef {
+    if (ref === NONE) return this.#newLeaf(path, hash);
+    if (ref > 0) {
+      const leaf = ref - 1;
+      const slab = this.#leaves.bytes[leaf >>> SLAB_SHIFT]!;
+      const offset = (leaf & SLAB_MASK) * LEAF_BYTES;
+      const at = divergence(slab, offset, path, 0, from, PATH_NIBBLES);
+      if (at === PATH_NIBBLES) {
+        copy64(hash, 0, slab, offset + LEAF_HASH_OFFSET);
+        return ref;
+      }
+      return this.#newBranch(at, ref, this.#newLeaf(path, hash));
+    }
+    const branch = -ref - 1;
+    const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
+    const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
+    const depth = slab[offset + BRANCH_DEPTH_OFFSET]!;
+    const at = divergence(slab, offset + BRANCH_PATH_OFFSET, path, 0, from, depth);
+    if (at < depth) return this.#newBranch(at, ref, this.#newLeaf(path, hash));
+    const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
+    const slot = (offset >> 2) + nibble(path, 0, depth);
+    words[slot] = this.#insert(words[slot]!, depth + 1, path, hash);
+    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    return ref;
+  }
+
+  /**
+   * Removes the leaf at `path`: the node that replaces `ref` (a branch left with one child is
+   * replaced by that child), or ABSENT if there was no such leaf.
+   */
+  #remove(ref: NodeRef, path: Uint8Array): NodeRef {
+    if (ref === NONE) return ABSENT;
+    if (ref > 0) {
+      const leaf = ref - 1;
+      const offset = (leaf & SLAB_MASK) * LEAF_BYTES;
+      if (divergence(this.#leaves.bytes[leaf >>> SLAB_SHIFT]!, offset, path, 0, 0, PATH_NIBBLES) !== PATH_NIBBLES) return ABSENT;
+      this.#leaves.release(leaf);
+      return NONE;
+    }
+    const branch = -ref - 1;
+    const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
+    const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
+    const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
+    const slot = (offset >> 2) + nibble(path, 0, slab[offset + BRANCH_DEPTH_OFFSET]!);
+    const updated = this.#remove(words[slot]!, path);
+    if (updated === ABSENT) return ABSENT;
+    // Something below changed (even if the child is the same node): this hash is stale.
+    words[slot] = updated;
+    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    let only: NodeRef = NONE;
+    let count = 0;
+    for (let i = offset >> 2, end = (offset >> 2) + RADIX; i < end; i++) {
+      if (words[i] !== NONE) {
+        only = words[i]!;
+        count++;
+      }
+    }
+    if (count !== 1) return ref;
+    this.#branches.release(branch);
+    return only;
+  }
+
+  #leafNibble(leaf: number, index: number): number {
+    return nibble(this.#leaves.bytes[leaf >>> SLAB_SHIFT]!, (leaf & SLAB_MASK) * LEAF_BYTES, index);
+  }
+
+  /**
+   * The subtrie of leaf refs leaves[lo, hi), which share nibbles [0, from): an MSD radix sort by
+   * path nibble that builds branches on the way (hashes are computed later, by rootHash).
+   */
+  #buildRange(leaves: Int32Array, scratch: Int32Array, lo: number, hi: number, from: number): NodeRef {
+    if (hi - lo === 1) return leaves[lo]!;
+    let depth = from;
+    let counts: Int32Array;
+    for (;;) {
+      if (depth === PATH_NIBBLES) throw new Error('state hash trie: two keys with the same path');
+      counts = this.#nibbleCounts[depth] ??= new Int32Array(RADIX);
+      counts.fill(0);
+      for (let i = lo; i < hi; i++) counts[this.#leafNibble(leaves[i]! - 1, depth)]!++;
+      if (counts.indexOf(hi - lo) < 0) break;
+      depth++;
+    }
+    const next = new Int32Array(RADIX);
+    for (let n = 0, at = lo; n < RADIX; n++) {
+      next[n] = at;
+      at += counts[n]!;
+    }
+    for (let i = lo; i < hi; i++) scratch[next[this.#leafNibble(leaves[i]! - 1, depth)]!++] = leaves[i]!;
+    leaves.set(scratch.subarray(lo, hi), lo);
+    const branch = this.#branches.allocate();
+    const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
+    const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
+    const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
+    for (let n = 0, start = lo; n < RADIX; n++) {
+      const count = counts[n]!;
+      words[(offset >> 2) + n] = count === 0 ? NONE : this.#buildRange(leaves, scratch, start, start + count, depth + 1);
+      start += count;
+    }
+    const first = leaves[lo]! - 1;
+    copy64(this.#leaves.bytes[first >>> SLAB_SHIFT]!, (first & SLAB_MASK) * LEAF_BYTES, slab, offset + BRANCH_PATH_OFFSET);
+    slab[offset + BRANCH_DEPTH_OFFSET] = depth;
+    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    return -(branch + 1);
+  }
+
+  /** Recomputes the hash of a dirty branch (and of its dirty branches first). */
+  #hashBranch(branch: number): void {
+    const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
+    const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
+    const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
+    if (slab[offset + BRANCH_DIRTY_OFFSET] === 0) return;
+    const first = offset >> 2;
+    // Children first: they use the same input buffer.
+    for (let n = 0; n < RADIX; n++) if (words[first + n]! < 0) this.#hashBranch(-words[first + n]! - 1);
+    const input = this.#branchInput;
+    let bitmap = 0;
+    let length = BRANCH_HEADER_BYTES;
+    for (let n = 0; n < RADIX; n++) {
+      const child = words[first + n]!;
+      if (child === NONE) continue;
+      bitmap |= 1 << (RADIX - 1 - n);
+      if (child > 0) {
+        const leaf = child - 1;
+        copy64(this.#leaves.bytes[leaf >>> SLAB_SHIFT]!, (leaf & SLAB_MASK) * LEAF_BYTES + LEAF_HASH_OFFSET, input, length);
+      } else {
+        const sub = -child - 1;
+        copy64(this.#branches.bytes[sub >>> SLAB_SHIFT]!, (sub & SLAB_MASK) * BRANCH_BYTES + BRANCH_HASH_OFFSET, input, length);
+      }
+      length += CRYPTO_HASH_BYTES;
+    }
+    input[0] = BRANCH_DOMAIN;
+    input[1] = slab[offset + BRANCH_DEPTH_OFFSET]!;
+    input[2] = bitmap >> 8;
+    input[3] = bitmap & 0xff;
+    copy64(cryptoHashFast(input.subarray(0, length)), 0, slab, offset + BRANCH_HASH_OFFSET);
+    slab[offset + BRANCH_DIRTY_OFFSET] = 0;
   }
 }

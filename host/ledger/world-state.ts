@@ -9,6 +9,7 @@
 // Scans run over an O(1) copy-on-write clone, so an open iterator keeps yielding the state as of
 // the call even if a block commits meanwhile.
 import BTreeModule from 'sorted-btree';
+import bulkLoadModule from 'sorted-btree/extended/bulkLoad.js';
 import { compareKeys, compositeKey } from '../protocol/keys.ts';
 import { CHAINCODE_NAME_BYTES_MAX, STATE_KEY_BYTES_MAX, STATE_VALUE_BYTES_MAX } from '../protocol/limits.ts';
 
@@ -20,8 +21,16 @@ const SEPARATOR = '\u0000';
 /** The first string above every composite key of a namespace: the separator's successor. */
 const NAMESPACE_END = '\u0001';
 
+/** sorted-btree's default node size. */
+const TREE_NODE_SIZE = 32;
+
 export function newStateTree(): Tree {
-  return new BTree<string, Uint8Array>(undefined, compareKeys);
+  return new BTree<string, Uint8Array>(undefined, compareKeys, TREE_NODE_SIZE);
+}
+
+/** A tree of composite keys given in strictly increasing byte order (throws otherwise), built in O(n). */
+export function stateTreeFromSorted(keys: string[], values: Uint8Array[]): Tree {
+  return bulkLoadModule.bulkLoad<string, Uint8Array>(keys, values, TREE_NODE_SIZE, compareKeys);
 }
 
 /** Splits a composite key into chaincode name and key. */

@@ -166,3 +166,27 @@ test('after every single insert, update or delete the hash equals a trie built f
   }
   assert.equal(hex(trie.rootHash()), hex(referenceHash(state)));
 });
+
+test('building a whole state at once (open, snapshot install) gives the same trie as inserting key by key', () => {
+  for (const count of [0, 1, 2, 17, 3_000]) {
+    const entries = randomEntries(count, 9 + count);
+    const built = new StateHashTrie();
+    for (const [composite, value] of entries) built.addForBuild(utf8(composite), value);
+    built.finishBuild();
+    assert.equal(built.size, count);
+    assert.equal(hex(built.rootHash()), hex(referenceHash(entries)), `${count} keys`);
+    // And it keeps working incrementally afterwards.
+    const [first] = entries.keys();
+    if (first !== undefined) {
+      built.set(utf8(first), null, true);
+      entries.delete(first);
+      built.set(utf8('cc\u0000new'), utf8('x'), false);
+      entries.set('cc\u0000new', utf8('x'));
+      assert.equal(hex(built.rootHash()), hex(referenceHash(entries)), `${count} keys, then changed`);
+    }
+  }
+  const twice = new StateHashTrie();
+  twice.addForBuild(utf8('cc\u0000a'), utf8('1'));
+  twice.addForBuild(utf8('cc\u0000a'), utf8('2'));
+  assert.throws(() => twice.finishBuild(), /state hash trie: two keys with the same path/);
+});
