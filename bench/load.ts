@@ -1,8 +1,8 @@
 // Load for the peer and network benches: example02 invokes sent over REST (JSON-RPC) by a pool of
 // keep-alive HTTP connections, closed loop (as fast as answers come back) or open loop (a fixed
 // rate), with each transaction's commit time taken from the event hub of the peer it was sent to.
-import { Agent, request } from 'node:http';
 import { EventClient } from '../host/events/event-client.ts';
+import { LeanHttpConnection } from './http-client.ts';
 import { EventType } from '../host/events/interests.ts';
 
 export interface Target {
@@ -38,43 +38,23 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function post(agent: Agent, address: string, body: string): Promise<string> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port: Number(port), method: 'POST', path: '/chaincode', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Requests per second of a cheap GET (/chain) on one peer: the HTTP stack's own ceiling, as a baseline. */
+/** Requests per second of a cheap GET (/chain) on one peer, same client: what the HTTP path alone can do, as a baseline. */
 export async function httpCeiling(rest: string, concurrency: number, durationMs: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const [host, port] = rest.split(':');
+  const connections = await Promise.all(Array.from({ length: concurrency }, () => LeanHttpConnection.open(rest)));
   let done = 0;
   const deadline = performance.now() + durationMs;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      await new Promise<void>((resolve, reject) => {
-        const req = request({ host, port: Number(port), path: '/chain', agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve());
-        });
-        req.on('error', reject);
-        req.end();
-      });
-      done++;
-    }
-  };
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  agent.destroy();
-  return done / ((performance.now() - started) / 1000);
+  await Promise.all(
+    connections.map(async (connection) => {
+      while (performance.now() < deadline) {
+        await connection.get('/chain');
+        done++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const connection of connections) connection.close();
+  return done / seconds;
 }
 
 export async function runInvokeLoad(options: LoadOptions): Promise<LoadResult> {
@@ -112,11 +92,14 @@ export async function runInvokeLoad(options: LoadOptions): Promise<LoadResult> {
       }),
     ),
   );
-  const agents = options.targets.map(() => new Agent({ keepAlive: true, maxSockets: Math.ceil(options.concurrency / options.targets.length) + 1 }));
+  // One connection per worker, each bound to one target.
+  const connections = await Promise.all(Array.from({ length: options.concurrency }, (_, w) => LeanHttpConnection.open(options.targets[w % options.targets.length]!.rest)));
   let next = 0;
   const firstSend = performance.now();
   const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (w: number): Promise<void> => {
+    const target = w % options.targets.length;
+    const connection = connections[w]!;
     for (;;) {
       const n = next++;
       if (n >= options.total) return;
@@ -125,11 +108,10 @@ export async function runInvokeLoad(options: LoadOptions): Promise<LoadResult> {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      const target = n % options.targets.length;
       const body = JSON.stringify({ jsonrpc: '2.0', method: 'invoke', params: { type: 1, chaincodeID: { name: options.chaincodeName }, ctorMsg: { args: ['invoke', 'a', 'b', '1'] } }, id: n });
       const at = performance.now();
       try {
-        const reply = JSON.parse(await post(agents[target]!, options.targets[target]!.rest, body)) as { result?: { message: string } };
+        const reply = JSON.parse(await connection.post('/chaincode', body)) as { result?: { message: string } };
         const txid = reply.result?.message;
         if (!txid) {
           refused++;
@@ -148,9 +130,9 @@ export async function runInvokeLoad(options: LoadOptions): Promise<LoadResult> {
       if (committed + refused >= options.total) allCommitted();
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
   await Promise.race([drained, new Promise((r) => setTimeout(r, options.drainTimeoutMs ?? 60_000))]);
-  for (const agent of agents) agent.destroy();
+  for (const connection of connections) connection.close();
   await Promise.all(listeners.map((l) => l.close()));
   const elapsedMs = lastCommit - firstSend;
   return { submitted: options.total - refused, refused, committed, elapsedMs, committedPerSecond: committed / (elapsedMs / 1000), latenciesMs: latencies };
