@@ -8,124 +8,37 @@
 // at an earlier block ("behind": blocks appended without state, or state rolled back by deltas);
 // stateStatus() tells, commits are refused until it is back at the head, and every way forward
 // (deltas, a snapshot, markStateConsistent) is checked against the stateHash of a block.
-import { compareKeys, compositeKey } from '../protocol/keys.ts';
 import { BLOCK_TRANSACTIONS_MAX } from '../protocol/limits.ts';
-import type { Block, BlockchainInfo, Timestamp } from '../protocol/messages.ts';
+import type { Block, BlockchainInfo } from '../protocol/messages.ts';
 import { decodeBlock, encodeBlock, fetchedBlockProblem, storedBlockHash } from './block-store.ts';
+import { del, put, sameBytes, shortHex } from './bytes.ts';
 import { blockIndexOps, blockNumberByHash, transactionLocation } from './indexes.ts';
-import {
-  BLOCK_COUNT_KEY,
-  FORMAT_VERSION_KEY,
-  LEDGER_FORMAT_VERSION,
-  STATE_BLOCK_NUMBER_KEY,
-  STATE_DATA_RANGE,
-  STATE_GENERATION_KEY,
-  blockKey,
-  compositeKeyOfStateKey,
-  decodeUtf8,
-  encodeUtf8,
-  readU32,
-  readU64,
-  stateDeltaKey,
-  stateDeltasBelow,
-  stateGenerationRange,
-  stateKey,
-  u32,
-  u64,
-} from './key-spaces.ts';
+import { BLOCK_COUNT_KEY, STATE_BLOCK_NUMBER_KEY, STATE_GENERATION_KEY, blockKey, stateDeltaKey, stateGenerationRange, stateKey, u32, u64 } from './key-spaces.ts';
 import { LedgerClosedError, LedgerCorruptError, LedgerRejectedError } from './ledger-errors.ts';
-import {
-  BLOCK_CACHE_ENTRIES,
-  BLOCK_RANGE_MAX,
-  SNAPSHOT_BYTES_MAX_DEFAULT,
-  SNAPSHOT_CHUNK_BYTES_DEFAULT,
-  SNAPSHOT_CHUNK_BYTES_MAX,
-  SNAPSHOT_INSTALL_BATCH_ENTRIES,
-} from './ledger-limits.ts';
-import { forEachEntry, openLevelDb, type BatchOp, type LedgerDb } from './level-db.ts';
+import { BLOCK_CACHE_ENTRIES, BLOCK_RANGE_MAX, SNAPSHOT_BYTES_MAX_DEFAULT, SNAPSHOT_CHUNK_BYTES_DEFAULT, SNAPSHOT_CHUNK_BYTES_MAX } from './ledger-limits.ts';
+import { loadLedger, type LoadedLedger } from './ledger-load.ts';
+import { openLevelDb, type BatchOp, type LedgerDb } from './level-db.ts';
 import { persistOps, readPersist, readPersistPrefix } from './persist-store.ts';
 import { chunkState, type StateSnapshot, type StateSnapshotChunk } from './snapshot.ts';
-import { decodeStateDelta, encodeStateDelta, invertStateDelta, stateDeltaProblem } from './state-delta.ts';
-import { EMPTY_STATE_HASH, StateHashTrie } from './state-hash.ts';
-import type { BlockInput, CommittedBlock, LedgerApi, StateDelta, TransactionLocation, WriteSet } from './types.ts';
-import { WorldState, chaincodeNameProblem, splitCompositeKey, stateEntryProblem, stateTreeFromSorted } from './world-state.ts';
+import { writeSnapshotGeneration } from './snapshot-install.ts';
+import { changesFromDelta, changesFromWrites, deltaOf, type StateChange } from './state-changes.ts';
+import { decodeStateDelta, encodeStateDelta, invertStateDelta } from './state-delta.ts';
+import type { StateHashTrie } from './state-hash.ts';
+import type {
+  BlockInput,
+  BlockRecord,
+  CommittedBlock,
+  LedgerApi,
+  LedgerHead,
+  LedgerOptions,
+  StateDelta,
+  StateStatus,
+  TransactionLocation,
+  VerifyChainResult,
+} from './types.ts';
+import type { WorldState } from './world-state.ts';
 
-export interface LedgerOptions {
-  /** State deltas kept for the most recent this-many blocks (Fabric: ledger.state.deltaHistorySize, 500). */
-  deltaHistorySize: number;
-}
-
-/** The head of the chain, with what consensus needs of it. */
-export interface LedgerHead {
-  height: number;
-  blockHash: Uint8Array;
-  previousBlockHash: Uint8Array;
-  /** The head block's stateHash. */
-  stateHash: Uint8Array;
-  consensusMetadata: Uint8Array;
-}
-
-/** Where the world state stands relative to the chain. */
-export interface StateStatus {
-  /** The block whose state the world state is. */
-  blockNumber: number;
-  height: number;
-  /** True while blockNumber < height - 1: commits are refused and queries would read stale state. */
-  behind: boolean;
-}
-
-export interface BlockRecord {
-  blockNumber: number;
-  block: Block;
-  blockHash: Uint8Array;
-  /** Present when asked for and still kept (the last deltaHistorySize blocks). */
-  delta?: StateDelta | undefined;
-}
-
-export type VerifyChainResult = { valid: true } | { valid: false; blockNumber: number; reason: string };
-
-/** One key's change, as the state, the trie, the delta and the write batch all need it. */
-interface StateChange {
-  composite: string;
-  compositeBytes: Uint8Array;
-  previous: Uint8Array | null;
-  value: Uint8Array | null;
-}
-
-const EMPTY = new Uint8Array(0);
-
-function timestampNow(): Timestamp {
-  const ms = Date.now();
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
-
-function shortHex(bytes: Uint8Array): string {
-  return bytes.length === 0 ? '(empty)' : `${Buffer.from(bytes).toString('hex').slice(0, 16)}…`;
-}
-
-function put(key: Uint8Array, value: Uint8Array): BatchOp {
-  return { type: 'put', key, value };
-}
-
-function del(key: Uint8Array): BatchOp {
-  return { type: 'del', key };
-}
-
-function genesisBlock(): Block {
-  return {
-    version: 0,
-    timestamp: null,
-    transactions: [],
-    stateHash: EMPTY_STATE_HASH,
-    previousBlockHash: EMPTY,
-    consensusMetadata: EMPTY,
-    nonHashData: { localLedgerCommitTimestamp: timestampNow(), chaincodeEvents: [], transactionResults: [] },
-  };
-}
+export type { BlockRecord, LedgerHead, LedgerOptions, StateStatus, VerifyChainResult } from './types.ts';
 
 export class Ledger implements LedgerApi {
   readonly #db: LedgerDb;
@@ -148,20 +61,10 @@ export class Ledger implements LedgerApi {
   /** Set when a disk write failed: memory and disk may disagree, so only reopening is safe. */
   #failure: Error | undefined;
 
-  private constructor(fields: {
-    db: LedgerDb;
-    dir: string;
-    deltaHistorySize: number;
-    height: number;
-    head: LedgerHead;
-    state: WorldState;
-    trie: StateHashTrie;
-    stateBlockNumber: number;
-    generation: number;
-  }) {
-    this.#db = fields.db;
-    this.#dir = fields.dir;
-    this.#deltaHistorySize = fields.deltaHistorySize;
+  private constructor(db: LedgerDb, dir: string, deltaHistorySize: number, fields: LoadedLedger) {
+    this.#db = db;
+    this.#dir = dir;
+    this.#deltaHistorySize = deltaHistorySize;
     this.#height = fields.height;
     this.#head = fields.head;
     this.#state = fields.state;
@@ -184,116 +87,11 @@ export class Ledger implements LedgerApi {
     }
     const db = await openLevelDb(dir);
     try {
-      return await Ledger.#load(db, dir, deltaHistorySize);
+      return new Ledger(db, dir, deltaHistorySize, await loadLedger(db, dir, deltaHistorySize));
     } catch (error) {
       await db.close().catch(() => undefined);
       throw error;
     }
-  }
-
-  static async #load(db: LedgerDb, dir: string, deltaHistorySize: number): Promise<Ledger> {
-    const corrupt = (message: string, cause?: unknown): never => {
-      throw new LedgerCorruptError(`ledger directory ${dir} is corrupt: ${message}`, cause === undefined ? undefined : { cause });
-    };
-    let countBytes = await db.get(BLOCK_COUNT_KEY);
-    if (countBytes === undefined) {
-      const any = await db.keys({ limit: 1 }).all();
-      if (any.length > 0) corrupt('it has data but no block count (not a weft ledger, or damaged)');
-      await Ledger.#writeGenesis(db);
-      countBytes = u64(1);
-    }
-    const version = await db.get(FORMAT_VERSION_KEY);
-    if (version === undefined || version.length !== 4) corrupt('no ledger format version');
-    if (readU32(version!) !== LEDGER_FORMAT_VERSION) {
-      corrupt(`ledger format version ${readU32(version!)}, this weft reads version ${LEDGER_FORMAT_VERSION}`);
-    }
-    if (countBytes.length !== 8) corrupt('block count is not 8 bytes');
-    const height = readU64(countBytes);
-    if (height < 1) corrupt('block count is 0');
-
-    const headBytes = await db.get(blockKey(height - 1));
-    if (headBytes === undefined) corrupt(`head block ${height - 1} is missing`);
-    let headBlock: Block;
-    try {
-      headBlock = decodeBlock(headBytes!);
-    } catch (error) {
-      return corrupt(`head block ${height - 1} does not decode`, error);
-    }
-    const head: LedgerHead = {
-      height,
-      blockHash: storedBlockHash(headBytes!),
-      previousBlockHash: headBlock.previousBlockHash,
-      stateHash: headBlock.stateHash,
-      consensusMetadata: headBlock.consensusMetadata,
-    };
-
-    const generationBytes = await db.get(STATE_GENERATION_KEY);
-    const stateBlockBytes = await db.get(STATE_BLOCK_NUMBER_KEY);
-    if (generationBytes?.length !== 4 || stateBlockBytes?.length !== 8) corrupt('state metadata is missing');
-    const generation = readU32(generationBytes!);
-    const stateBlockNumber = readU64(stateBlockBytes!);
-    if (stateBlockNumber > height - 1) corrupt(`state belongs to block ${stateBlockNumber}, beyond the head ${height - 1}`);
-
-    // Entries of other generations are what an interrupted snapshot install (or the clean-up
-    // after a finished one) left behind.
-    const live = stateGenerationRange(generation);
-    await db.clear({ gte: STATE_DATA_RANGE.gte, lt: live.gte });
-    await db.clear({ gte: live.lt, lt: STATE_DATA_RANGE.lt });
-
-    const keys: string[] = [];
-    const values: Uint8Array[] = [];
-    const trie = new StateHashTrie();
-    let tree;
-    try {
-      await forEachEntry(db, live, (key, value) => {
-        const compositeBytes = compositeKeyOfStateKey(key);
-        keys.push(decodeUtf8(compositeBytes));
-        values.push(value);
-        trie.addForBuild(compositeBytes, value);
-      });
-      trie.finishBuild();
-      tree = stateTreeFromSorted(keys, values);
-    } catch (error) {
-      return corrupt(`state entries do not load: ${(error as Error).message}`, error);
-    }
-    const stateBlockBytesStored = stateBlockNumber === height - 1 ? headBytes : await db.get(blockKey(stateBlockNumber));
-    if (stateBlockBytesStored === undefined) corrupt(`block ${stateBlockNumber} of the state is missing`);
-    const expected = decodeBlock(stateBlockBytesStored!).stateHash;
-    const actual = trie.rootHash();
-    if (!sameBytes(actual, expected)) {
-      corrupt(`state hash ${shortHex(actual)} of the stored state does not match block ${stateBlockNumber}'s stateHash ${shortHex(expected)}`);
-    }
-
-    // Deltas beyond the window (left by a run with a larger deltaHistorySize).
-    if (height > deltaHistorySize) await db.clear(stateDeltasBelow(height - deltaHistorySize));
-
-    return new Ledger({
-      db,
-      dir,
-      deltaHistorySize,
-      height,
-      head,
-      state: new WorldState(tree),
-      trie,
-      stateBlockNumber,
-      generation,
-    });
-  }
-
-  static async #writeGenesis(db: LedgerDb): Promise<void> {
-    const encoded = encodeBlock(genesisBlock());
-    await db.batch(
-      [
-        put(FORMAT_VERSION_KEY, u32(LEDGER_FORMAT_VERSION)),
-        put(blockKey(0), encoded.stored),
-        ...blockIndexOps(0, encoded.blockHash, []),
-        put(STATE_GENERATION_KEY, u32(0)),
-        put(STATE_BLOCK_NUMBER_KEY, u64(0)),
-        // Written last in the batch only for reading clarity: the batch is atomic either way.
-        put(BLOCK_COUNT_KEY, u64(1)),
-      ],
-      { sync: true },
-    );
   }
 
   // ---------------------------------------------------------------- reads
@@ -509,7 +307,7 @@ export class Ledger implements LedgerApi {
       throw new LedgerRejectedError(`a block holds at most ${BLOCK_TRANSACTIONS_MAX} transactions`);
     }
     if (!(input.consensusMetadata instanceof Uint8Array)) throw new LedgerRejectedError('consensusMetadata is not bytes');
-    const changes = this.#changesFromWrites(input.writes);
+    const changes = changesFromWrites(this.#state, input.writes);
     const persist = input.persist === undefined ? [] : persistOps(input.persist);
 
     const stateHash = this.#applyToTrie(changes);
@@ -561,7 +359,7 @@ export class Ledger implements LedgerApi {
       this.#assertStateAtHead('append a block with its delta');
       const blockNumber = this.#height;
       const encoded = this.#checkFetchedBlock(block, blockNumber, this.#head.blockHash, expectedBlockHash);
-      const changes = this.#changesFromDelta(delta, `delta of block ${blockNumber}`);
+      const changes = changesFromDelta(this.#state, delta, `delta of block ${blockNumber}`);
       const stateHash = this.#applyToTrie(changes);
       if (!sameBytes(stateHash, block.stateHash)) {
         this.#revertTrie(changes);
@@ -621,7 +419,7 @@ export class Ledger implements LedgerApi {
       if (delta === undefined) {
         throw new LedgerRejectedError(`no state delta for block ${from} (deltas are kept for the last ${this.#deltaHistorySize} blocks)`);
       }
-      await this.#moveState(from - 1, this.#changesFromDelta(invertStateDelta(delta), `inverted delta of block ${from}`), []);
+      await this.#moveState(from - 1, changesFromDelta(this.#state, invertStateDelta(delta), `inverted delta of block ${from}`), []);
       return this.stateStatus();
     });
   }
@@ -637,7 +435,7 @@ export class Ledger implements LedgerApi {
       if (to >= this.#height) throw new LedgerRejectedError(`the state is at the head block ${to - 1}; nothing to roll forward`);
       const use = delta ?? (await this.getStateDelta(to));
       if (use === undefined) throw new LedgerRejectedError(`no state delta for block ${to}`);
-      const changes = this.#changesFromDelta(use, `delta of block ${to}`);
+      const changes = changesFromDelta(this.#state, use, `delta of block ${to}`);
       const keep = delta !== undefined ? this.#deltaOps(to, changes, this.#height) : [];
       await this.#moveState(to, changes, keep);
       return this.stateStatus();
@@ -665,62 +463,20 @@ export class Ledger implements LedgerApi {
   ): Promise<StateStatus> {
     this.#assertWritable();
     if (!this.#isBlockNumber(blockNumber)) throw new LedgerRejectedError(`snapshot of block ${blockNumber}, which the chain does not hold (height ${this.#height})`);
-    const target = (await this.getBlock(blockNumber))!.stateHash;
     if (this.#generation === 0xffff_ffff) throw new LedgerRejectedError('state generation counter exhausted');
+    const stateHash = (await this.getBlock(blockNumber))!.stateHash;
     const generation = this.#generation + 1;
-    const keys: string[] = [];
-    const values: Uint8Array[] = [];
-    const trie = new StateHashTrie();
-    let ops: BatchOp[] = [];
-    let bytes = 0;
-    let last: string | undefined;
-    const reject = (message: string): never => {
-      throw new LedgerRejectedError(`snapshot of block ${blockNumber}: ${message}`);
-    };
-    try {
-      await this.#db.clear(stateGenerationRange(generation));
-      for await (const chunk of chunks) {
-        if (!chunk || !Array.isArray(chunk.entries)) reject('a chunk has no entry list');
-        for (const entry of chunk.entries) {
-          const nameProblem = chaincodeNameProblem(entry?.chaincodeName);
-          if (nameProblem !== undefined) reject(nameProblem);
-          const entryProblem = stateEntryProblem(entry.key, entry.value ?? null) ?? (entry.value ? undefined : 'entry has no value');
-          if (entryProblem !== undefined) reject(entryProblem);
-          const composite = compositeKey(entry.chaincodeName, entry.key);
-          if (last !== undefined && compareKeys(composite, last) <= 0) reject('entries are not in strictly increasing key order');
-          last = composite;
-          const compositeBytes = encodeUtf8(composite);
-          bytes += compositeBytes.length + entry.value.length;
-          if (bytes > bytesMax) reject(`more than ${bytesMax} bytes of state`);
-          const value = entry.value.slice();
-          keys.push(composite);
-          values.push(value);
-          trie.addForBuild(compositeBytes, value);
-          ops.push(put(stateKey(generation, compositeBytes), value));
-          if (ops.length >= SNAPSHOT_INSTALL_BATCH_ENTRIES) {
-            await this.#db.batch(ops);
-            ops = [];
-          }
-        }
-      }
-      trie.finishBuild();
-      const actual = trie.rootHash();
-      if (!sameBytes(actual, target)) reject(`state hash ${shortHex(actual)} does not match the block's stateHash ${shortHex(target)}`);
-      if (ops.length > 0) await this.#db.batch(ops);
-    } catch (error) {
-      await this.#db.clear(stateGenerationRange(generation)).catch(() => undefined);
-      throw error;
-    }
-    // The switch: one small synced batch. Earlier unsynced batches precede it in LevelDB's log,
-    // so once it is durable they are too.
+    const { state, trie } = await writeSnapshotGeneration(this.#db, { generation, blockNumber, stateHash, bytesMax }, chunks);
+    // The switch: one small synced batch. The unsynced batches of the new generation precede it
+    // in LevelDB's log, so once it is durable they are too.
     await this.#write([put(STATE_GENERATION_KEY, u32(generation)), put(STATE_BLOCK_NUMBER_KEY, u64(blockNumber))], []);
     const oldGeneration = this.#generation;
     this.#generation = generation;
-    this.#state = new WorldState(stateTreeFromSorted(keys, values));
+    this.#state = state;
     this.#trie = trie;
-    this.#stateHash = target;
+    this.#stateHash = stateHash;
     this.#stateBlockNumber = blockNumber;
-    // Garbage now; if this fails, open clears it.
+    // Garbage now; if clearing fails, the next open clears it.
     await this.#db.clear(stateGenerationRange(oldGeneration)).catch(() => undefined);
     return this.stateStatus();
   }
@@ -780,50 +536,6 @@ export class Ledger implements LedgerApi {
     if (this.#stateBlockNumber !== this.#height - 1) {
       throw new LedgerRejectedError(`cannot ${what}: the state is at block ${this.#stateBlockNumber}, behind the head block ${this.#height - 1}`);
     }
-  }
-
-  #changesFromWrites(writes: WriteSet): StateChange[] {
-    if (!(writes instanceof Map)) throw new LedgerRejectedError('writes is not a Map');
-    const changes: StateChange[] = [];
-    for (const [chaincodeName, keys] of writes) {
-      const nameProblem = chaincodeNameProblem(chaincodeName);
-      if (nameProblem !== undefined) throw new LedgerRejectedError(`write to ${JSON.stringify(chaincodeName)}: ${nameProblem}`);
-      if (!(keys instanceof Map)) throw new LedgerRejectedError(`writes of ${chaincodeName} are not a Map`);
-      for (const [key, value] of keys) {
-        const problem = typeof key === 'string' ? stateEntryProblem(key, value) : 'state key is not a string';
-        if (problem !== undefined) throw new LedgerRejectedError(`write to ${chaincodeName}/${JSON.stringify(String(key).slice(0, 80))}: ${problem}`);
-        const composite = compositeKey(chaincodeName, key);
-        // Copied: the caller's buffers may be reused (e.g. views of Wasm memory).
-        changes.push({
-          composite,
-          compositeBytes: encodeUtf8(composite),
-          previous: this.#state.getComposite(composite) ?? null,
-          value: value === null ? null : value.slice(),
-        });
-      }
-    }
-    return changes;
-  }
-
-  /** Changes of a delta, checking its previous values against the current state. */
-  #changesFromDelta(delta: StateDelta, what: string): StateChange[] {
-    if (!(delta instanceof Map)) throw new LedgerRejectedError(`${what} is not a Map`);
-    for (const keys of delta.values()) if (!(keys instanceof Map)) throw new LedgerRejectedError(`${what} is malformed`);
-    const problem = stateDeltaProblem(delta);
-    if (problem !== undefined) throw new LedgerRejectedError(`${what}: ${problem}`);
-    const changes: StateChange[] = [];
-    for (const [chaincodeName, keys] of delta) {
-      for (const [key, { previous, value }] of keys) {
-        const composite = compositeKey(chaincodeName, key);
-        const current = this.#state.getComposite(composite) ?? null;
-        const matches = current === null ? previous === null : previous !== null && sameBytes(current, previous);
-        if (!matches) {
-          throw new LedgerRejectedError(`${what}: previous value of ${chaincodeName}/${JSON.stringify(key.slice(0, 80))} is not the current state`);
-        }
-        changes.push({ composite, compositeBytes: encodeUtf8(composite), previous: current, value: value === null ? null : value.slice() });
-      }
-    }
-    return changes;
   }
 
   #applyToTrie(changes: StateChange[]): Uint8Array {
@@ -932,18 +644,4 @@ export class Ledger implements LedgerApi {
     this.#blockCache.set(blockNumber, block);
     if (this.#blockCache.size > BLOCK_CACHE_ENTRIES) this.#blockCache.delete(this.#blockCache.keys().next().value!);
   }
-}
-
-function deltaOf(changes: StateChange[]): StateDelta {
-  const delta: StateDelta = new Map();
-  for (const change of changes) {
-    const { chaincodeName, key } = splitCompositeKey(change.composite);
-    let keys = delta.get(chaincodeName);
-    if (keys === undefined) {
-      keys = new Map();
-      delta.set(chaincodeName, keys);
-    }
-    keys.set(key, { previous: change.previous, value: change.value });
-  }
-  return delta;
 }

@@ -76,3 +76,39 @@ export interface LedgerApi {
 
   close(): Promise<void>;
 }
+
+// ---- beyond LedgerApi: what Ledger offers consensus, state transfer and tests ----
+
+export interface LedgerOptions {
+  /** State deltas kept for the most recent this-many blocks (Fabric: ledger.state.deltaHistorySize, 500). */
+  deltaHistorySize: number;
+}
+
+/** The head of the chain, with what consensus needs of it. */
+export interface LedgerHead {
+  height: number;
+  blockHash: Uint8Array;
+  previousBlockHash: Uint8Array;
+  /** The head block's stateHash. */
+  stateHash: Uint8Array;
+  consensusMetadata: Uint8Array;
+}
+
+/** Where the world state stands relative to the chain. */
+export interface StateStatus {
+  /** The block whose state the world state is. */
+  blockNumber: number;
+  height: number;
+  /** True while blockNumber < height - 1: commits are refused and queries would read stale state. */
+  behind: boolean;
+}
+
+export interface BlockRecord {
+  blockNumber: number;
+  block: Block;
+  blockHash: Uint8Array;
+  /** Present when asked for and still kept (the last deltaHistorySize blocks). */
+  delta?: StateDelta | undefined;
+}
+
+export type VerifyChainResult = { valid: true } | { valid: false; blockNumber: number; reason: string };
