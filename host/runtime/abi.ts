@@ -21,7 +21,7 @@ export const ABI_MODULE = 'weft';
 export const AbiError = {
   /** Absent value (nil): a missing key, no more iterator records, no such attribute. Not an error. */
   ABSENT: -1,
-  /** A write (put_state, del_state, invoke_chaincode, set_event) inside a query. Fabric's text: `[<txid>]Cannot handle PUT_STATE in query context`. */
+  /** A write (put_state, del_state, invoke_chaincode, set_event) inside a query. Fabric's text: `[<txid>]Cannot handle PUT_STATE in query context` (DEL_STATE, INVOKE_CHAINCODE, SET_EVENT). */
   READ_ONLY: -2,
   /** A network limit was reached (open iterators, nesting of chaincode calls). */
   LIMIT: -3,
@@ -31,7 +31,7 @@ export const AbiError = {
   NOT_FOUND_CHAINCODE: -5,
   /** The called chaincode returned an error; the register holds its message. */
   CALLEE_ERROR: -6,
-  /** An argument the host could not accept (bad hash algorithm, malformed args encoding). */
+  /** An argument the host could not accept (bad hash algorithm, malformed args encoding, unknown range flag, empty event name). */
   INVALID_ARGUMENT: -7,
   /** The call needs membership services and security is not enabled on this network. */
   SECURITY_DISABLED: -8,
