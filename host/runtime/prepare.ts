@@ -89,6 +89,11 @@ export function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): 
       hasStart: instrumented.hasStart,
       metered: metering,
     };
+  } catch (error) {
+    // Anything else is an instrumenter fault; it is still a function of the bytes, so it is
+    // reported as a deterministic deploy error rather than thrown at the executor.
+    if (error instanceof PrepareError) throw error;
+    throw new PrepareError(`module could not be instrumented: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     module.dispose();
   }
