@@ -21,7 +21,7 @@
 // bench/ledger.bench.ts); rebuilding doubles as an integrity check of the stored state against
 // the state hash of its block. Nodes live in large typed-array slabs addressed by number
 // (leaf: path and hash, 128 bytes; branch: 16 child references, a path, its hash and depth,
-// 200 bytes) rather than as objects: a million-key trie is then a few hundred slabs for the
+// 256 bytes) rather than as objects: a million-key trie is then a few hundred slabs for the
 // garbage collector instead of millions of objects, and a node's fields share cache lines.
 import { hash as oneShotHash } from 'node:crypto';
 import { CRYPTO_HASH_BYTES } from '../protocol/hash.ts';
@@ -44,12 +44,16 @@ export function cryptoHashFast(data: Uint8Array): Uint8Array {
 
 const LEAF_BYTES = CRYPTO_HASH_BYTES * 2;
 const LEAF_HASH_OFFSET = CRYPTO_HASH_BYTES;
-// Branch record: children (16 × int32), path, hash, depth, dirty flag.
-const BRANCH_PATH_OFFSET = RADIX * 4;
-const BRANCH_HASH_OFFSET = BRANCH_PATH_OFFSET + CRYPTO_HASH_BYTES;
-const BRANCH_DEPTH_OFFSET = BRANCH_HASH_OFFSET + CRYPTO_HASH_BYTES;
+// Branch record, 256 bytes so that a branch's hash is one cache line (a parent reads the hash of
+// every child): hash, children (16 × int32), path, depth, dirty flag, and a mask of the children
+// that changed below (so hashing visits only those, not every child's record).
+const BRANCH_HASH_OFFSET = 0;
+const BRANCH_CHILDREN_OFFSET = CRYPTO_HASH_BYTES;
+const BRANCH_PATH_OFFSET = BRANCH_CHILDREN_OFFSET + RADIX * 4;
+const BRANCH_DEPTH_OFFSET = BRANCH_PATH_OFFSET + CRYPTO_HASH_BYTES;
 const BRANCH_DIRTY_OFFSET = BRANCH_DEPTH_OFFSET + 1;
-const BRANCH_BYTES = BRANCH_DIRTY_OFFSET + 7; // 200: a multiple of 8 keeps the int32 children aligned
+const BRANCH_CHANGED_OFFSET = BRANCH_DIRTY_OFFSET + 1;
+const BRANCH_BYTES = 256;
 const SLAB_SHIFT = 12;
 const SLAB_NODES = 1 << SLAB_SHIFT;
 const SLAB_MASK = SLAB_NODES - 1;
@@ -251,15 +255,29 @@ export class StateHashTrie {
     const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
     const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
     const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
-    words.fill(NONE, offset >> 2, (offset >> 2) + RADIX);
+    const children = (offset + BRANCH_CHILDREN_OFFSET) >> 2;
+    words.fill(NONE, children, children + RADIX);
     const aSlab = this.#pathSlab(a);
     const aOffset = this.#pathOffset(a);
-    words[(offset >> 2) + nibble(aSlab, aOffset, depth)] = a;
-    words[(offset >> 2) + nibble(this.#pathSlab(b), this.#pathOffset(b), depth)] = b;
+    const aSlot = nibble(aSlab, aOffset, depth);
+    const bSlot = nibble(this.#pathSlab(b), this.#pathOffset(b), depth);
+    words[children + aSlot] = a;
+    words[children + bSlot] = b;
     copy64(aSlab, aOffset, slab, offset + BRANCH_PATH_OFFSET);
     slab[offset + BRANCH_DEPTH_OFFSET] = depth;
     slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    this.#setChanged(slab, offset, (1 << aSlot) | (1 << bSlot));
     return -(branch + 1);
+  }
+
+  #setChanged(slab: Uint8Array, offset: number, mask: number): void {
+    slab[offset + BRANCH_CHANGED_OFFSET] = mask & 0xff;
+    slab[offset + BRANCH_CHANGED_OFFSET + 1] = mask >> 8;
+  }
+
+  #markChanged(slab: Uint8Array, offset: number, slot: number): void {
+    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    slab[offset + BRANCH_CHANGED_OFFSET + (slot >> 3)]! |= 1 << (slot & 7);
   }
 
   /** Inserts or replaces the leaf at `path` below `ref` (whose leaves share nibbles [0, from)). */
@@ -283,9 +301,10 @@ export class StateHashTrie {
     const at = divergence(slab, offset + BRANCH_PATH_OFFSET, path, 0, from, depth);
     if (at < depth) return this.#newBranch(at, ref, this.#newLeaf(path, hash));
     const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
-    const slot = (offset >> 2) + nibble(path, 0, depth);
-    words[slot] = this.#insert(words[slot]!, depth + 1, path, hash);
-    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    const slot = nibble(path, 0, depth);
+    const word = ((offset + BRANCH_CHILDREN_OFFSET) >> 2) + slot;
+    words[word] = this.#insert(words[word]!, depth + 1, path, hash);
+    this.#markChanged(slab, offset, slot);
     return ref;
   }
 
@@ -306,15 +325,16 @@ export class StateHashTrie {
     const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
     const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
     const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
-    const slot = (offset >> 2) + nibble(path, 0, slab[offset + BRANCH_DEPTH_OFFSET]!);
-    const updated = this.#remove(words[slot]!, path);
+    const slot = nibble(path, 0, slab[offset + BRANCH_DEPTH_OFFSET]!);
+    const children = (offset + BRANCH_CHILDREN_OFFSET) >> 2;
+    const updated = this.#remove(words[children + slot]!, path);
     if (updated === ABSENT) return ABSENT;
     // Something below changed (even if the child is the same node): this hash is stale.
-    words[slot] = updated;
-    slab[offset + BRANCH_DIRTY_OFFSET] = 1;
+    words[children + slot] = updated;
+    this.#markChanged(slab, offset, slot);
     let only: NodeRef = NONE;
     let count = 0;
-    for (let i = offset >> 2, end = (offset >> 2) + RADIX; i < end; i++) {
+    for (let i = children, end = children + RADIX; i < end; i++) {
       if (words[i] !== NONE) {
         only = words[i]!;
         count++;
@@ -356,11 +376,15 @@ export class StateHashTrie {
     const slab = this.#branches.bytes[branch >>> SLAB_SHIFT]!;
     const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
     const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
+    const children = (offset + BRANCH_CHILDREN_OFFSET) >> 2;
+    let changed = 0;
     for (let n = 0, start = lo; n < RADIX; n++) {
       const count = counts[n]!;
-      words[(offset >> 2) + n] = count === 0 ? NONE : this.#buildRange(leaves, scratch, start, start + count, depth + 1);
+      words[children + n] = count === 0 ? NONE : this.#buildRange(leaves, scratch, start, start + count, depth + 1);
+      if (count > 1) changed |= 1 << n;
       start += count;
     }
+    this.#setChanged(slab, offset, changed);
     const first = leaves[lo]! - 1;
     copy64(this.#leaves.bytes[first >>> SLAB_SHIFT]!, (first & SLAB_MASK) * LEAF_BYTES, slab, offset + BRANCH_PATH_OFFSET);
     slab[offset + BRANCH_DEPTH_OFFSET] = depth;
@@ -374,9 +398,11 @@ export class StateHashTrie {
     const words = this.#branches.words[branch >>> SLAB_SHIFT]!;
     const offset = (branch & SLAB_MASK) * BRANCH_BYTES;
     if (slab[offset + BRANCH_DIRTY_OFFSET] === 0) return;
-    const first = offset >> 2;
-    // Children first: they use the same input buffer.
-    for (let n = 0; n < RADIX; n++) if (words[first + n]! < 0) this.#hashBranch(-words[first + n]! - 1);
+    const first = (offset + BRANCH_CHILDREN_OFFSET) >> 2;
+    // Changed children first (they use the same input buffer); the others' hashes are current.
+    const changed = slab[offset + BRANCH_CHANGED_OFFSET]! | (slab[offset + BRANCH_CHANGED_OFFSET + 1]! << 8);
+    for (let n = 0; n < RADIX; n++) if (changed & (1 << n) && words[first + n]! < 0) this.#hashBranch(-words[first + n]! - 1);
+    this.#setChanged(slab, offset, 0);
     const input = this.#branchInput;
     let bitmap = 0;
     let length = BRANCH_HEADER_BYTES;
