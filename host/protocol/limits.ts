@@ -33,6 +33,11 @@ export const FUEL_PER_BYTE_WRITTEN = 10;
 export const FUEL_PER_MEMORY_PAGE = 4096;
 /** Fuel per byte a chaincode asks the host to hash (on top of reading it): hashing is ~40× a copy. */
 export const FUEL_PER_BYTE_HASHED = 16;
+/**
+ * Fuel of running another chaincode (invoke_chaincode/query_chaincode), on top of the callee's own
+ * fuel: the callee may need a fresh instance (~200–300 µs), e.g. after a previous call trapped.
+ */
+export const FUEL_PER_CHAINCODE_CALL = 5_000_000;
 /** Fuel of one signature verification (verify_signature), about 50 µs of native ECDSA P-256. */
 export const FUEL_PER_SIGNATURE_VERIFY = 1_000_000;
 /** `memory.copy`/`memory.fill` cost one unit per this many bytes (a power of two). */

@@ -23,6 +23,7 @@ import {
   CHAINCODE_CALL_NESTING_MAX,
   FUEL_HOST_CALL_BASE,
   FUEL_PER_BYTE_READ,
+  FUEL_PER_CHAINCODE_CALL,
   FUEL_PER_BYTE_WRITTEN,
   ITERATORS_OPEN_MAX,
   LOG_BYTES_PER_TRANSACTION_MAX,
@@ -308,6 +309,7 @@ export class Frame {
     if (typeof decoded === 'string') return this.#fail(AbiError.INVALID_ARGUMENT, decoded);
     const callee = this.tx.host.chaincode(name);
     if (callee === undefined) return this.#fail(AbiError.NOT_FOUND_CHAINCODE, `deployment transaction does not exist for ${name}`);
+    this.charge(FUEL_PER_CHAINCODE_CALL);
     const readOnly = query || this.spec.readOnly;
     const store = readOnly ? this.spec.store : new StateOverlay(this.spec.store);
     const outcome = this.tx.run(this.tx, {

@@ -5,6 +5,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { AbiError } from '../../host/runtime/abi.ts';
 import { MockNetwork, type MockResult } from '../../host/testing/mock-network.ts';
 import { argChaincode, encodedArgs, kvChaincode, reply } from './guest.ts';
+import { FUEL_PER_CHAINCODE_CALL } from '../../host/protocol/limits.ts';
 
 const enc = new TextEncoder();
 
@@ -63,7 +64,9 @@ describe('invoke_chaincode / query_chaincode', () => {
     assert.deepEqual(call.outer.ok ? null : [call.outer.kind, call.outer.error, call.outer.fuelUsed], ['fuel', 'out of fuel after 3000000 units', 3_000_000]);
     const direct = ok(network.invoke('callee', ['p', 'k', 'v'])).fuelUsed;
     const nested = ok(through(network, 'callee', ['p', 'k', 'v']).outer).fuelUsed;
-    assert.ok(nested > direct, 'the caller pays for the callee');
+    assert.ok(nested > direct + FUEL_PER_CHAINCODE_CALL, 'the caller pays for the callee, and for the call');
+    const missing = ok(through(network, 'nobody', ['n']).outer).fuelUsed;
+    assert.ok(missing < FUEL_PER_CHAINCODE_CALL, 'no callee ran, no call price');
   });
 
   it('query_chaincode is read-only for the callee, with the transaction\'s txid in the text', () => {
