@@ -46,6 +46,10 @@ export class Cluster implements HostWorld {
   readonly delivered: Array<{ tick: number; from: number; to: number; message: PbftMessage }> = [];
   recordDeliveries = false;
   decodeErrors = 0;
+  /** Scenario hook at send time: return replacements (an empty list drops it), or null to send it as is. */
+  intercept: ((from: number, to: number, message: PbftMessage) => PbftMessage[] | null) | null = null;
+  /** Scenario hook at delivery: return true to drop the message. */
+  drop: ((from: number, to: number, message: PbftMessage) => boolean) | null = null;
   #nextTx = 0;
   readonly #traceMessages: boolean;
   readonly #traceDebug: boolean;
@@ -94,6 +98,7 @@ export class Cluster implements HostWorld {
         this.decodeErrors++;
         continue;
       }
+      if (this.drop !== null && this.drop(packet.from, packet.to, message)) continue;
       if (this.recordDeliveries) this.delivered.push({ tick: this.now, from: packet.from, to: packet.to, message });
       host.deliver(packet.from, message);
     }
@@ -163,6 +168,22 @@ export class Cluster implements HostWorld {
     this.trace.add(this.now, id, 'restart', s ? `view ${s.view} h ${s.h} lastExec ${s.lastExec}` : '');
   }
 
+  /** Hands a message to replica `to` as if `from` had sent it (bypassing the network). */
+  inject(from: number, to: number, message: PbftMessage): void {
+    this.host(to).deliver(from, message);
+  }
+
+  status(id: number): ReturnType<NonNullable<SimHost['core']>['status']> {
+    const core = this.host(id).core;
+    if (core === null) throw new Error(`replica ${id} is down`);
+    return core.status();
+  }
+
+  /** Whether every listed replica has executed every listed transaction. */
+  executedEverywhere(ids: readonly string[], replicas: readonly number[] = this.hosts.map((h) => h.id)): boolean {
+    return replicas.every((r) => ids.every((id) => this.host(r).ledger.hasExecuted(id)));
+  }
+
   correctHosts(): SimHost[] {
     return this.hosts.filter((h) => h.correct);
   }
@@ -174,6 +195,11 @@ export class Cluster implements HostWorld {
     const targets = out.to === 'all' ? this.hosts.map((h) => h.id).filter((id) => id !== from.id) : [out.to];
     let shared: Uint8Array | null = null;
     for (const to of targets) {
+      const replaced = this.intercept?.(from.id, to, out.message) ?? null;
+      if (replaced !== null) {
+        for (const message of replaced) this.#emit(from.id, to, message, encodeMessage(message));
+        continue;
+      }
       if (from.byzantine === null) {
         shared ??= encodeMessage(out.message);
         this.#emit(from.id, to, out.message, shared);

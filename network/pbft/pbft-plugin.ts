@@ -1,0 +1,384 @@
+// The `pbft` consensus plugin: the driver around the pure core (replica.ts). It owns what the
+// core must not: the real clock (a tick every tickMs), the transport, the disk and the ledger.
+// One loop ("pump") at a time feeds the core in bounded batches — completions, due ticks, then
+// inbound messages round-robin per sender — and handles each Ready in the order the core
+// demands: persist durably (stack.storage.write), then send, then execute one batch at a time
+// (stack.execute), transfer state (stack.syncTo) and mark state valid or not. The transport only
+// enqueues. docs/pbft.md describes the duties in full.
+import { TRANSACTION_BYTES_MAX } from '../../host/protocol/limits.ts';
+import type { ConsensusPlugin, ConsensusStatus, ExecutedBatch, PbftStack } from '../consensus.ts';
+import type { MessageSigner, PeerTransport } from '../transport/types.ts';
+import { checkpointIdOf, decodeCheckpointId, decodeMessage, encodeMessage, decodeMetadata } from './codec.ts';
+import { replicaOptionsFrom, type PbftConfig } from './config.ts';
+import { batchDigest } from './digest.ts';
+import type { PbftMessage } from './messages.ts';
+import type { ExecuteBatch, Ready, StateTransferTarget } from './ready.ts';
+import { PERSIST_PREFIX, PbftReplica, type HeadState } from './replica.ts';
+
+export type PbftLogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+/** Where the plugin's log lines go (the peer passes its logger). */
+export type PbftLog = (level: PbftLogLevel, message: string, fields?: Record<string, unknown>) => void;
+
+export interface PbftPluginOptions {
+  /** Length of one core tick (default 50 ms); Fabric's timeouts are converted to ticks. */
+  tickMs?: number;
+  /** Inbound messages fed to the core per turn of the loop. */
+  inboundPerTurnMax?: number;
+  /** Inbound messages waiting per sending replica; beyond, new ones are dropped. */
+  inboundPerSenderMax?: number;
+  /** Inbound bytes waiting in all; beyond, new messages are dropped. */
+  inboundBytesMax?: number;
+  /** Due ticks fed per turn (after a stall the core catches up in steps, not all at once). */
+  ticksPerTurnMax?: number;
+  /** Wait before re-trying a failed execution (ms). */
+  executeRetryMs?: number;
+  /** Seed of the byzantine flag's choices (default: random). */
+  byzantineSeed?: number;
+}
+
+const DEFAULTS = {
+  tickMs: 50,
+  inboundPerTurnMax: 256,
+  inboundPerSenderMax: 4_096,
+  inboundBytesMax: 256 * 1_048_576,
+  ticksPerTurnMax: 20,
+  executeRetryMs: 1_000,
+};
+
+type Completion =
+  | { kind: 'executed'; seqNo: number; checkpointId: string }
+  | { kind: 'transferred'; head: HeadState }
+  | { kind: 'transfer-failed' };
+
+const headState = (head: ExecutedBatch): HeadState => ({ checkpointId: checkpointIdOf(head), consensusMetadata: head.consensusMetadata });
+
+export class PbftConsensus implements ConsensusPlugin {
+  readonly #stack: PbftStack;
+  readonly #transport: PeerTransport;
+  readonly #signer: MessageSigner;
+  readonly #config: PbftConfig;
+  readonly #log: PbftLog;
+  readonly #o: typeof DEFAULTS & { byzantineSeed: number };
+  #core: PbftReplica | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #failure: Error | null = null;
+  #pumping = false;
+  #pumpDone: Promise<void> = Promise.resolve();
+  #pendingTicks = 0;
+  readonly #inbox = new Map<number, Uint8Array[]>();
+  #inboxBytes = 0;
+  #inboxCursor = 0;
+  readonly #completions: Completion[] = [];
+  readonly #background = new Set<Promise<void>>();
+  /** Changes whose durable write failed; retried with the next write. */
+  #unwritten = new Map<string, Uint8Array | null>();
+  #transferring: number | null = null;
+  readonly #counters = { received: 0, decodeErrors: 0, inboundDropped: 0, sent: 0, persistFailures: 0, executeFailures: 0, transfers: 0, transferFailures: 0 };
+
+  constructor(stack: PbftStack, transport: PeerTransport, signer: MessageSigner, config: PbftConfig, log: PbftLog, options: PbftPluginOptions = {}) {
+    this.#stack = stack;
+    this.#transport = transport;
+    this.#signer = signer;
+    this.#config = config;
+    this.#log = log;
+    this.#o = {
+      tickMs: options.tickMs ?? DEFAULTS.tickMs,
+      inboundPerTurnMax: options.inboundPerTurnMax ?? DEFAULTS.inboundPerTurnMax,
+      inboundPerSenderMax: options.inboundPerSenderMax ?? DEFAULTS.inboundPerSenderMax,
+      inboundBytesMax: options.inboundBytesMax ?? DEFAULTS.inboundBytesMax,
+      ticksPerTurnMax: options.ticksPerTurnMax ?? DEFAULTS.ticksPerTurnMax,
+      executeRetryMs: options.executeRetryMs ?? DEFAULTS.executeRetryMs,
+      byzantineSeed: options.byzantineSeed ?? Math.floor(Math.random() * 0xffff_ffff),
+    };
+    if (!(this.#o.tickMs >= 1)) throw new RangeError(`pbft tick must be at least 1 ms, got ${this.#o.tickMs}`);
+    if (transport.selfId !== `vp${config.replicaId}`) {
+      throw new Error(`transport speaks as ${transport.selfId}, but PBFT is configured as replica ${config.replicaId} (vp${config.replicaId})`);
+    }
+  }
+
+  async start(): Promise<void> {
+    if (!this.#stopped) return;
+    const options = replicaOptionsFrom(this.#config, { tickMs: this.#o.tickMs, byzantineSeed: this.#o.byzantineSeed });
+    for (const adjustment of this.#config.adjustments) this.#log('warning', adjustment);
+    const persisted = await this.#stack.storage.load(PERSIST_PREFIX);
+    const head = this.#stack.head();
+    this.#core = PbftReplica.restore(options, { digest: batchDigest, signer: this.#signer }, persisted, headState(head));
+    this.#transport.onMessage('consensus', (from, payload) => this.#onConsensusMessage(from, payload));
+    this.#transport.onMessage('transaction', (from, payload) => this.#onForwardedTransaction(from, payload));
+    this.#stopped = false;
+    this.#timer = setInterval(() => {
+      this.#pendingTicks++;
+      this.#schedule();
+    }, this.#o.tickMs);
+    this.#log('info', `PBFT replica ${this.#config.replicaId} of N=${this.#config.N}, f=${this.#config.f}, K=${this.#config.K}, L=${this.#config.L}, batchsize ${this.#config.batchSize}, tick ${this.#o.tickMs} ms`);
+    this.#schedule();
+  }
+
+  /** Stops the clock and the loop, then waits for an execution or state transfer under way. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#pumpDone;
+    await Promise.allSettled([...this.#background]);
+  }
+
+  async submit(transaction: Uint8Array): Promise<void> {
+    const core = this.#running();
+    if (transaction.length > TRANSACTION_BYTES_MAX) throw new Error(`transaction of ${transaction.length} bytes exceeds ${TRANSACTION_BYTES_MAX} bytes`);
+    const result = core.request(transaction);
+    if (!result.ok) throw new Error(result.error);
+    this.#schedule();
+  }
+
+  status(): ConsensusStatus {
+    const core = this.#core;
+    if (core === null) return { plugin: 'pbft', running: false, replicaId: this.#config.replicaId, N: this.#config.N, f: this.#config.f };
+    const s = core.status();
+    return {
+      plugin: 'pbft',
+      running: !this.#stopped,
+      failure: this.#failure?.message ?? null,
+      replicaId: s.id,
+      N: s.n,
+      f: s.f,
+      view: s.view,
+      primary: `vp${s.primary}`,
+      activeView: s.activeView,
+      seqNo: s.seqNo,
+      lastExec: s.lastExec,
+      watermarks: { low: s.h, high: s.H },
+      stateTransfer: s.skipInProgress,
+      inFlight: {
+        executing: s.executing,
+        transferring: this.#transferring,
+        outstandingRequests: s.outstandingRequests,
+        pendingRequests: s.pendingRequests,
+        batchStore: s.batchStore,
+        certificates: s.certificates,
+        requestBatches: s.requestBatches,
+        missingBatches: s.missingBatches,
+        inbound: [...this.#inbox.values()].reduce((sum, q) => sum + q.length, 0),
+        unwrittenChanges: this.#unwritten.size,
+      },
+      counters: { ...this.#counters },
+      drops: s.drops,
+      tickMs: this.#o.tickMs,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // inbound
+
+  #running(): PbftReplica {
+    if (this.#failure !== null) throw new Error(`consensus failed: ${this.#failure.message}`);
+    if (this.#stopped || this.#core === null) throw new Error('consensus is not running; transaction not accepted');
+    return this.#core;
+  }
+
+  #onConsensusMessage(from: string, payload: Uint8Array): void {
+    const match = /^vp(\d{1,9})$/.exec(from);
+    const replica = match ? Number(match[1]) : -1;
+    if (replica < 0 || replica >= this.#config.N || replica === this.#config.replicaId) {
+      this.#counters.inboundDropped++;
+      return;
+    }
+    let queue = this.#inbox.get(replica);
+    if (queue === undefined) {
+      queue = [];
+      this.#inbox.set(replica, queue);
+    }
+    if (queue.length >= this.#o.inboundPerSenderMax || this.#inboxBytes + payload.length > this.#o.inboundBytesMax) {
+      this.#counters.inboundDropped++;
+      return;
+    }
+    queue.push(payload);
+    this.#inboxBytes += payload.length;
+    this.#counters.received++;
+    this.#schedule();
+  }
+
+  /** A transaction a non-validating peer (or another validator's client) sent us to order. */
+  #onForwardedTransaction(from: string, payload: Uint8Array): void {
+    if (this.#stopped || this.#core === null || this.#failure !== null) return;
+    if (payload.length > TRANSACTION_BYTES_MAX) return this.#log('warning', `transaction of ${payload.length} bytes from ${from} refused`);
+    const result = this.#core.request(payload);
+    if (!result.ok) this.#log('warning', `transaction from ${from} refused: ${result.error}`);
+    this.#schedule();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // the loop
+
+  #schedule(): void {
+    if (this.#pumping || this.#stopped || this.#failure !== null) return;
+    this.#pumping = true;
+    this.#pumpDone = new Promise((resolve) => setImmediate(() => void this.#pump().finally(resolve)));
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (;;) {
+        const core = this.#core;
+        if (core === null || this.#stopped || this.#failure !== null) break;
+        const fed = this.#feed(core);
+        if (!core.hasReady()) {
+          if (!fed) break;
+          continue;
+        }
+        await this.#handle(core.ready());
+      }
+    } catch (error) {
+      this.#fail(error as Error);
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#hasWork()) this.#schedule();
+  }
+
+  #hasWork(): boolean {
+    return this.#completions.length > 0 || this.#pendingTicks > 0 || this.#inboxBytes > 0 || (this.#core?.hasReady() ?? false);
+  }
+
+  /** Feeds completions, due ticks and a bounded slice of inbound messages; true if anything was fed. */
+  #feed(core: PbftReplica): boolean {
+    let fed = false;
+    for (const completion of this.#completions.splice(0)) {
+      fed = true;
+      if (completion.kind === 'executed') {
+        core.executed(completion.seqNo, completion.checkpointId);
+      } else if (completion.kind === 'transferred') {
+        this.#transferring = null;
+        core.stateTransferred(completion.head);
+      } else {
+        this.#transferring = null;
+        core.stateTransferFailed();
+      }
+    }
+    const ticks = Math.min(this.#pendingTicks, this.#o.ticksPerTurnMax);
+    this.#pendingTicks -= ticks;
+    for (let i = 0; i < ticks; i++) core.tick();
+    fed ||= ticks > 0;
+    const senders = [...this.#inbox.keys()].sort((a, b) => a - b);
+    let budget = this.#o.inboundPerTurnMax;
+    while (budget > 0 && this.#inboxBytes > 0) {
+      let progressed = false;
+      for (let i = 0; i < senders.length && budget > 0; i++) {
+        const sender = senders[(this.#inboxCursor + i) % senders.length] as number;
+        const payload = this.#inbox.get(sender)?.shift();
+        if (payload === undefined) continue;
+        this.#inboxBytes -= payload.length;
+        budget--;
+        progressed = true;
+        this.#stepOne(core, sender, payload);
+      }
+      this.#inboxCursor++;
+      if (!progressed) break;
+    }
+    return fed || budget < this.#o.inboundPerTurnMax;
+  }
+
+  #stepOne(core: PbftReplica, sender: number, payload: Uint8Array): void {
+    let message: PbftMessage;
+    try {
+      message = decodeMessage(payload);
+    } catch (error) {
+      this.#counters.decodeErrors++;
+      this.#log('debug', `undecodable consensus message from vp${sender}: ${(error as Error).message}`);
+      return;
+    }
+    core.step(sender, message);
+  }
+
+  async #handle(ready: Ready): Promise<void> {
+    for (const note of ready.notes) this.#log(note.level, note.text);
+    if (ready.notesDropped > 0) this.#log('warning', `${ready.notesDropped} more PBFT log lines dropped`);
+    let persisted = true;
+    if (ready.persist.size > 0 || this.#unwritten.size > 0) {
+      const changes = new Map([...this.#unwritten, ...ready.persist]);
+      try {
+        await this.#stack.storage.write(changes);
+        this.#unwritten = new Map();
+      } catch (error) {
+        persisted = false;
+        this.#unwritten = changes;
+        this.#counters.persistFailures++;
+        this.#log('error', `PBFT state could not be made durable (${(error as Error).message}); not sending ${ready.messages.length} message(s)`);
+      }
+    }
+    // Nothing may leave before the state it depends on is durable.
+    if (persisted) for (const out of ready.messages) this.#sendOut(out.to, out.message);
+    if (ready.execute !== null) this.#track(this.#execute(ready.execute));
+    if (ready.stateTransfer !== null) this.#track(this.#transfer(ready.stateTransfer));
+    if (ready.stateValid !== null) this.#stack.setStateValid(ready.stateValid);
+  }
+
+  #sendOut(to: number | 'all', message: PbftMessage): void {
+    const bytes = encodeMessage(message);
+    this.#counters.sent++;
+    if (to === 'all') this.#transport.broadcast('consensus', bytes);
+    else this.#transport.send(`vp${to}`, 'consensus', bytes);
+  }
+
+  #track(task: Promise<void>): void {
+    this.#background.add(task);
+    void task.finally(() => this.#background.delete(task));
+  }
+
+  /** Executes one batch; a failure is retried, unless the block turns out to be committed already. */
+  async #execute(batch: ExecuteBatch): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const head = await this.#stack.execute({ transactions: batch.transactions, consensusMetadata: batch.consensusMetadata });
+        this.#completions.push({ kind: 'executed', seqNo: batch.seqNo, checkpointId: checkpointIdOf(head) });
+        break;
+      } catch (error) {
+        this.#counters.executeFailures++;
+        const head = this.#stack.head();
+        if (metadataSeqNo(head) === batch.seqNo) {
+          this.#completions.push({ kind: 'executed', seqNo: batch.seqNo, checkpointId: checkpointIdOf(head) });
+          break;
+        }
+        this.#log('error', `executing batch ${batch.seqNo} failed (attempt ${attempt}): ${(error as Error).message}`);
+        if (this.#stopped) return;
+        await new Promise((resolve) => setTimeout(resolve, this.#o.executeRetryMs));
+        if (this.#stopped) return;
+      }
+    }
+    this.#schedule();
+  }
+
+  async #transfer(target: StateTransferTarget): Promise<void> {
+    this.#transferring = target.seqNo;
+    this.#counters.transfers++;
+    try {
+      const { height, blockHash } = decodeCheckpointId(target.checkpointId);
+      this.#log('info', `state transfer to block ${height} (seqNo ${target.seqNo}) from ${target.replicas.map((r) => `vp${r}`).join(', ')}`);
+      const head = await this.#stack.syncTo({ height, blockHash }, target.replicas.map((r) => `vp${r}`));
+      this.#completions.push({ kind: 'transferred', head: headState(head) });
+    } catch (error) {
+      this.#counters.transferFailures++;
+      this.#log('warning', `state transfer to seqNo ${target.seqNo} failed: ${(error as Error).message}`);
+      this.#completions.push({ kind: 'transfer-failed' });
+    }
+    this.#schedule();
+  }
+
+  /** A broken invariant is a bug: stop ordering rather than risk a fork. */
+  #fail(error: Error): void {
+    this.#failure = error;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#log('critical', `PBFT stopped: ${error.stack ?? error.message}`);
+  }
+}
+
+function metadataSeqNo(head: ExecutedBatch): number {
+  try {
+    return decodeMetadata(head.consensusMetadata).seqNo;
+  } catch {
+    return -1;
+  }
+}
