@@ -70,6 +70,7 @@ export function fetchedBlockProblem(block: Block): string | undefined {
   return undefined;
 }
 
+const PREVIOUS_BLOCK_HASH_FIELD = 5;
 const NON_HASH_DATA_FIELD = 7;
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -78,11 +79,31 @@ const WIRE_FIXED32 = 5;
 
 /** Hash of a block as stored (by encodeBlock): the hash of the bytes before its nonHashData field. */
 export function storedBlockHash(stored: Uint8Array): Uint8Array {
-  return cryptoHashFast(stored.subarray(0, hashedPrefixLength(stored)));
+  let end = stored.length;
+  scanFields(stored, (field, start) => {
+    if (field !== NON_HASH_DATA_FIELD) return false;
+    end = start;
+    return true;
+  });
+  return cryptoHashFast(stored.subarray(0, end));
 }
 
-/** Offset of the first top-level field 7 (nonHashData), or the length if there is none. */
-function hashedPrefixLength(bytes: Uint8Array): number {
+/** A stored block's previousBlockHash, read without decoding its transactions. */
+export function storedPreviousBlockHash(stored: Uint8Array): Uint8Array {
+  let value: Uint8Array = new Uint8Array(0);
+  scanFields(stored, (field, _start, body) => {
+    if (field !== PREVIOUS_BLOCK_HASH_FIELD || body === undefined) return false;
+    value = body.slice();
+    return true;
+  });
+  return value;
+}
+
+/**
+ * Walks the top-level fields of a protobuf message: visit(field number, offset of its tag, its
+ * bytes if length-delimited) returns true to stop.
+ */
+function scanFields(bytes: Uint8Array, visit: (field: number, start: number, body: Uint8Array | undefined) => boolean): void {
   let offset = 0;
   const varint = (): number => {
     let value = 0;
@@ -100,7 +121,7 @@ function hashedPrefixLength(bytes: Uint8Array): number {
     const start = offset;
     const tag = varint();
     const field = Math.floor(tag / 8);
-    if (field === NON_HASH_DATA_FIELD) return start;
+    let body: Uint8Array | undefined;
     switch (tag & 7) {
       case WIRE_VARINT:
         varint();
@@ -110,6 +131,7 @@ function hashedPrefixLength(bytes: Uint8Array): number {
         break;
       case WIRE_LENGTH_DELIMITED: {
         const length = varint(); // read before adding: `offset += varint()` would add to the old offset
+        body = bytes.subarray(offset, offset + length);
         offset += length;
         break;
       }
@@ -120,6 +142,6 @@ function hashedPrefixLength(bytes: Uint8Array): number {
         throw new DecodeError(`block: unsupported wire type ${tag & 7}`);
     }
     if (offset > bytes.length) throw new DecodeError('block: truncated field');
+    if (visit(field, start, body)) return;
   }
-  return bytes.length;
 }

@@ -8,9 +8,18 @@
 // at an earlier block ("behind": blocks appended without state, or state rolled back by deltas);
 // stateStatus() tells, commits are refused until it is back at the head, and every way forward
 // (deltas, a snapshot, markStateConsistent) is checked against the stateHash of a block.
+//
+// State transfer with this API (Fabric's SyncToTarget): the serving peer answers with
+// readBlocks(high, low, { withDeltas }) / getEncodedStateDelta(n) and exportStateSnapshot()
+// (chunks through encodeSnapshotChunk). The lagging peer fetches blocks backwards from the
+// target hash, checks their links, then either appends each with its delta
+// (appendBlockWithDelta: verified against the block's stateHash), or appends them all with
+// appendBlocksWithoutState, installs a snapshot of some block it now holds
+// (installStateSnapshot) and rolls forward with fetched deltas (rollStateForward(delta)) to the
+// head. Anything that does not verify is refused with LedgerRejectedError and changes nothing.
 import { BLOCK_TRANSACTIONS_MAX } from '../protocol/limits.ts';
 import type { Block, BlockchainInfo } from '../protocol/messages.ts';
-import { decodeBlock, encodeBlock, fetchedBlockProblem, storedBlockHash } from './block-store.ts';
+import { decodeBlock, encodeBlock, fetchedBlockProblem, storedBlockHash, storedPreviousBlockHash } from './block-store.ts';
 import { del, put, sameBytes, shortHex } from './bytes.ts';
 import { blockIndexOps, blockNumberByHash, transactionLocation } from './indexes.ts';
 import { BLOCK_COUNT_KEY, STATE_BLOCK_NUMBER_KEY, STATE_GENERATION_KEY, blockKey, stateDeltaKey, stateGenerationRange, stateKey, u32, u64 } from './key-spaces.ts';
@@ -228,7 +237,7 @@ export class Ledger implements LedgerApi {
       if ((await blockNumberByHash(this.#db, upperHash)) !== n) {
         return { valid: false, blockNumber: n, reason: `block hash index does not map ${shortHex(upperHash)} to block ${n}` };
       }
-      const previousHash = decodeBlock(upper).previousBlockHash;
+      const previousHash = storedPreviousBlockHash(upper);
       if (n === 0) {
         if (previousHash.length !== 0) return { valid: false, blockNumber: 0, reason: 'genesis block has a previousBlockHash' };
         break;

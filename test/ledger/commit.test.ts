@@ -3,7 +3,7 @@
 // persist entries committed with the block, and reopening.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { storedBlockHash } from '../../host/ledger/block-store.ts';
+import { storedBlockHash, storedPreviousBlockHash } from '../../host/ledger/block-store.ts';
 import { Ledger } from '../../host/ledger/ledger.ts';
 import { LedgerRejectedError } from '../../host/ledger/ledger-errors.ts';
 import { EMPTY_STATE_HASH } from '../../host/ledger/state-hash.ts';
@@ -199,4 +199,14 @@ test('a reopened ledger has the same head, state, state hash and indexes', async
   const next = await reopened.commitBlock(blockInput({ writes: writes('cc', { a: '5' }) }));
   assert.equal(next.blockNumber, 3);
   assert.deepEqual(await reopened.verifyChain(0, 3), { valid: true });
+});
+
+test('a stored block yields its previousBlockHash and hash without a full decode', async (t) => {
+  const { ledger } = await openTempLedger(t);
+  await ledger.commitBlock(blockInput({ transactions: [invoke('a'), invoke('b')], writes: writes('cc', { k: 'v' }) }));
+  const block = (await ledger.getBlock(1))!;
+  const stored = BlockCodec.encode(block);
+  assert.equal(hex(storedPreviousBlockHash(stored)), hex(block.previousBlockHash));
+  assert.equal(hex(storedPreviousBlockHash(BlockCodec.encode((await ledger.getBlock(0))!))), '');
+  assert.throws(() => storedBlockHash(stored.subarray(0, stored.length - 3)), /block: truncated field/);
 });
