@@ -326,7 +326,7 @@ export class Ledger implements LedgerApi {
     try {
       block = {
         version: 0,
-        timestamp: null,
+        timestamp: input.blockTimestamp ?? null,
         transactions: input.transactions,
         stateHash,
         previousBlockHash: this.#head.blockHash,

@@ -29,6 +29,11 @@ export interface BlockInput {
   commitTimestamp: Timestamp;
   /** Writes to the persist key space committed atomically with the block (e.g. consensus state). */
   persist?: Map<string, Uint8Array | null>;
+  /**
+   * Block.timestamp. It is hashed, so it must be the same on every peer (e.g. chosen by the
+   * ordering); left unset when absent, never taken from this peer's clock.
+   */
+  blockTimestamp?: Timestamp;
 }
 
 export interface CommittedBlock {

@@ -56,6 +56,7 @@ test('commitBlock (TestLedgerCommit): block contents, state, hash chain and bloc
   assert.equal(hex(block.stateHash), hex(ledger.stateHash()));
   assert.equal(text(block.consensusMetadata), 'seqNo 1');
   assert.deepEqual(block.nonHashData?.localLedgerCommitTimestamp, { seconds: 1_700_000_123, nanos: 456 });
+  assert.equal(block.timestamp, null, 'no block timestamp unless the ordering gives one: it is hashed');
 
   // Block hash = cryptoHash(protobuf of the block without nonHashData), computed independently.
   const expectedHash = cryptoHash(BlockCodec.encode({ ...block, nonHashData: null }));
@@ -209,4 +210,17 @@ test('a stored block yields its previousBlockHash and hash without a full decode
   assert.equal(hex(storedPreviousBlockHash(stored)), hex(block.previousBlockHash));
   assert.equal(hex(storedPreviousBlockHash(BlockCodec.encode((await ledger.getBlock(0))!))), '');
   assert.throws(() => storedBlockHash(stored.subarray(0, stored.length - 3)), /block: truncated field/);
+});
+
+test('a block timestamp given by the ordering is hashed; the commit timestamp is not', async (t) => {
+  const a = (await openTempLedger(t)).ledger;
+  const b = (await openTempLedger(t)).ledger;
+  const c = (await openTempLedger(t)).ledger;
+  const same = { seconds: 1_700_000_500, nanos: 0 };
+  const one = await a.commitBlock(blockInput({ blockTimestamp: same, commitTimestamp: { seconds: 1, nanos: 0 } }));
+  const two = await b.commitBlock(blockInput({ blockTimestamp: same, commitTimestamp: { seconds: 2, nanos: 0 } }));
+  const three = await c.commitBlock(blockInput({ blockTimestamp: { seconds: 1_700_000_501, nanos: 0 } }));
+  assert.equal(hex(one.blockHash), hex(two.blockHash));
+  assert.notEqual(hex(one.blockHash), hex(three.blockHash));
+  assert.deepEqual((await a.getBlock(1))!.timestamp, same);
 });
