@@ -28,6 +28,8 @@ import { chaincodeName, timestampNow } from './transactions.ts';
 
 /** The namespace holding deployed chaincodes: name → ChaincodeDeploymentSpec (code included). */
 export const CHAINCODE_REGISTRY = 'weft:lccc';
+/** Milliseconds of execution after which the executor yields to the event loop before the next transaction. */
+const EXECUTION_SLICE_MS = 20;
 /** Rejections remembered for /weft/transactions/{txid}/status. */
 const REJECTIONS_REMEMBERED_MAX = 100_000;
 
@@ -103,7 +105,14 @@ export class Executor {
     const rejections: Array<{ transaction: Transaction; error: string }> = [];
     const txidsInBlock = new Set<string>();
 
+    let sliceStarted = performance.now();
     for (const bytes of batch.transactions) {
+      // A block of fuel-heavy transactions can take seconds; let timers and the network run between
+      // transactions so consensus timeouts and peers are served meanwhile.
+      if (performance.now() - sliceStarted > EXECUTION_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStarted = performance.now();
+      }
       const decoded = this.#decode(bytes);
       if (!decoded.ok) {
         chaincodeEvents.push(emptyEvent());

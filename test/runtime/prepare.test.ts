@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChaincodeRuntime, PrepareError } from '../../host/runtime/runtime.ts';
+import { FUEL_PER_TRANSACTION } from '../../host/protocol/limits.ts';
 import { prepareModule } from '../../host/runtime/prepare.ts';
 import { PreparedModule } from '../../host/runtime/prepared-module.ts';
 import { MockNetwork } from '../../host/testing/mock-network.ts';
@@ -186,7 +187,7 @@ describe('prepare: start function and instrumentation', () => {
     rejects(module({ extra: '(func $start (unreachable)) (start $start)' }), 'start function failed: wasm trap: unreachable');
     rejects(module({ extra: '(func $start (drop (call $get_tx_id))) (start $start)' }),
       'start function failed: host function weft.get_tx_id called outside a transaction (module start code may not use the ABI)');
-    rejects(module({ extra: '(func $start (loop $forever (br $forever))) (start $start)' }), 'start function failed: out of fuel after 1000000000 units');
+    rejects(module({ extra: '(func $start (loop $forever (br $forever))) (start $start)' }), `start function failed: out of fuel after ${FUEL_PER_TRANSACTION} units`);
     rejects(module({ extra: '(func $start (drop (call $down (i32.const 0)))) (start $start) (func $down (param i32) (result i32) (call $down (local.get 0)))' }),
       'start function failed: call depth limit exceeded');
   });
