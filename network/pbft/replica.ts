@@ -308,6 +308,8 @@ export class PbftReplica {
       this.#nextStatusAt = this.#now + this.#o.statusIntervalTicks;
       this.#statusSweep();
     }
+    // An idle replica (as at start-up) arms the null request timer too.
+    if (this.#o.nullRequestTimeoutTicks > 0 && this.#nullRequestAt === null && this.#progressTimer === null) this.#startTimerIfOutstandingRequests();
     this.#checkInvariants();
   }
 
