@@ -2,9 +2,10 @@
 // ordered by UTF-8 bytes (compareKeys), so the executor and the Wasm sandbox read it
 // synchronously and range scans come out in LevelDB's order.
 //
-// Memory assumption: the whole state fits in the peer's heap. A key costs its string, its value
-// and ~150 bytes of tree and trie overhead (about 0.5-0.6 GB per million small keys, measured in
-// bench/ledger.bench.ts); a peer with a larger state needs a larger heap (--max-old-space-size).
+// Memory assumption: the whole state fits in the peer's memory. Measured (bench/ledger.bench.ts)
+// for a million small example02 keys: ~250 MB of heap for this tree with its keys and values,
+// plus ~210 MB of state-hash trie outside the heap — about half a gigabyte per million keys. A
+// peer with tens of millions of keys needs a larger heap (--max-old-space-size) or another design.
 //
 // Scans run over an O(1) copy-on-write clone, so an open iterator keeps yielding the state as of
 // the call even if a block commits meanwhile.
