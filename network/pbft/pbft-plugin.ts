@@ -45,6 +45,9 @@ const DEFAULTS = {
   executeRetryMs: 1_000,
 };
 
+/** Loop turns between yields to the event loop. */
+const TURNS_PER_YIELD = 16;
+
 type Completion =
   | { kind: 'executed'; seqNo: number; checkpointId: string }
   | { kind: 'transferred'; head: HeadState }
@@ -220,7 +223,7 @@ export class PbftConsensus implements ConsensusPlugin {
 
   async #pump(): Promise<void> {
     try {
-      for (;;) {
+      for (let turn = 1; ; turn++) {
         const core = this.#core;
         if (core === null || this.#stopped || this.#failure !== null) break;
         const fed = this.#feed(core);
@@ -229,6 +232,8 @@ export class PbftConsensus implements ConsensusPlugin {
           continue;
         }
         await this.#handle(core.ready());
+        // A round without a disk write awaits nothing real: let the transport and timers in now and then.
+        if (turn % TURNS_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.#fail(error as Error);

@@ -7,13 +7,7 @@
 // every input. docs/pbft.md describes the protocol and where weft departs from Fabric.
 import type { MessageSigner } from '../transport/types.ts';
 import {
-  decodeLastExec,
   decodeMetadata,
-  decodePQ,
-  decodeRequestBatch,
-  decodeText,
-  decodeUint,
-  decodeViewRecord,
   encodeLastExec,
   encodeMetadata,
   encodePQ,
@@ -57,6 +51,7 @@ import {
   type ViewChange,
 } from './messages.ts';
 import { validateReplicaOptions, type ReplicaOptions } from './options.ts';
+import { PERSIST_KEYS, readPersisted } from './persist.ts';
 import type { ExecuteBatch, Note, NoteLevel, Outbound, Ready, SoftState, StateTransferTarget } from './ready.ts';
 import { RequestStore } from './request-store.ts';
 import { assignSequenceNumbers, quorums, sameAssignments, selectInitialCheckpoint, viewChangeDefect, type Quorums } from './view-change.ts';
@@ -104,18 +99,7 @@ function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new PbftInvariantError(message);
 }
 
-/** Keys in the ledger's persist space (Fabric's names where Fabric had them). */
-export const PERSIST_PREFIX = 'consensus.';
-export const PERSIST_KEYS = {
-  view: 'consensus.view',
-  pset: 'consensus.pset',
-  qset: 'consensus.qset',
-  h: 'consensus.h',
-  lastExec: 'consensus.lastExec',
-  counter: 'consensus.counter',
-  batchPrefix: 'consensus.reqBatch.',
-  checkpointPrefix: 'consensus.chkpt.',
-} as const;
+export { PERSIST_KEYS, PERSIST_PREFIX } from './persist.ts';
 
 /** A quorum certificate in the making for one (view, seqNo). */
 interface Cert {
@@ -506,41 +490,22 @@ export class PbftReplica {
 
   #restore(persisted: ReadonlyMap<string, Uint8Array>, head: HeadState): void {
     const metadata = decodeMetadata(head.consensusMetadata);
+    const state = readPersisted(persisted, this.#env.digest);
+    for (const problem of state.problems) this.#note('error', problem);
     this.#lastExec = metadata.seqNo;
     this.#executed = ExecutedRequests.from(metadata.executed);
-    const get = (key: string): Uint8Array | undefined => persisted.get(key);
-    const lastExecBytes = get(PERSIST_KEYS.lastExec);
-    if (lastExecBytes !== undefined) {
-      const record = decodeLastExec(lastExecBytes);
-      // Null requests advance lastExec without a block; trust the record only on the same head.
-      if (record.checkpointId === head.checkpointId && record.seqNo > this.#lastExec) this.#lastExec = record.seqNo;
-    }
-    const viewBytes = get(PERSIST_KEYS.view);
-    if (viewBytes !== undefined) {
-      const record = decodeViewRecord(viewBytes);
-      this.#view = record.view;
-      this.#activeView = record.activeView;
-    }
-    const hBytes = get(PERSIST_KEYS.h);
-    if (hBytes !== undefined) this.#h = decodeUint(hBytes, 'h');
+    // Null requests advance lastExec without a block; trust the record only on the same head.
+    if (state.lastExec !== null && state.lastExec.checkpointId === head.checkpointId) this.#lastExec = Math.max(this.#lastExec, state.lastExec.seqNo);
+    this.#view = state.view;
+    this.#activeView = state.activeView;
+    this.#h = state.h;
     assert(this.#h % this.K === 0, `persisted low watermark ${this.#h} is not a multiple of K`);
-    const counterBytes = get(PERSIST_KEYS.counter);
-    this.#counterReserved = counterBytes === undefined ? 0 : decodeUint(counterBytes, 'counter');
-    this.#counter = Math.max(this.#counterReserved, this.#executed.highest(this.id));
+    this.#counter = Math.max(state.counterReserved, this.#executed.highest(this.id));
     this.#counterReserved = this.#counter;
     if (this.#h > 0) this.#chkpts.delete(0);
-    for (const [key, value] of persisted) {
-      if (key.startsWith(PERSIST_KEYS.checkpointPrefix)) {
-        const seqNo = Number(key.slice(PERSIST_KEYS.checkpointPrefix.length));
-        if (Number.isSafeInteger(seqNo) && seqNo >= this.#h && seqNo % this.K === 0) this.#chkpts.set(seqNo, decodeText(value, 'checkpoint id'));
-      } else if (key.startsWith(PERSIST_KEYS.batchPrefix)) {
-        const digest = key.slice(PERSIST_KEYS.batchPrefix.length);
-        const batch = decodeRequestBatch(value);
-        if (this.#env.digest(encodeRequestBatch(batch)) === digest) this.#batches.set(digest, batch);
-        else this.#note('error', `persisted request batch ${digest} does not match its digest; dropped`);
-      }
-    }
-    this.#restorePQ(get(PERSIST_KEYS.pset), get(PERSIST_KEYS.qset));
+    for (const [seqNo, id] of state.checkpoints) if (seqNo >= this.#h && seqNo % this.K === 0) this.#chkpts.set(seqNo, id);
+    for (const [digest, batch] of state.batches) this.#batches.set(digest, batch);
+    this.#restorePQ(state.pset, state.qset);
     this.#seqNo = Math.max(this.#seqNo, this.#lastExec, this.#h);
     if (this.#lastExec < this.#h) {
       // It had fallen behind and was transferring state when it stopped.
@@ -554,9 +519,7 @@ export class PbftReplica {
   }
 
   /** Current-view entries become certificates (so this replica never prepares anything else for them); older ones stay P/Q entries. */
-  #restorePQ(psetBytes: Uint8Array | undefined, qsetBytes: Uint8Array | undefined): void {
-    const pset = psetBytes === undefined ? [] : decodePQ(psetBytes, 'pset');
-    const qset = qsetBytes === undefined ? [] : decodePQ(qsetBytes, 'qset');
+  #restorePQ(pset: readonly PQEntry[], qset: readonly PQEntry[]): void {
     for (const q of qset) {
       if (q.seqNo <= this.#h || q.seqNo > this.#h + this.L || q.view > this.#view) continue;
       if (q.view < this.#view) {
