@@ -1000,6 +1000,7 @@ export class PbftReplica {
       }
     }
     this.#h = h;
+    this.#missingBatches.clear();
     // A primary that fell behind continues numbering above the new window's floor.
     this.#seqNo = Math.max(this.#seqNo, h);
     this.#hDirty = true;
@@ -1144,6 +1145,8 @@ export class PbftReplica {
     this.#nullRequestAt = null;
     // No batch of the new view exists yet: every known request waits again (a new view re-marks).
     this.#requests.unmarkAllPending();
+    // Fetches of the old view are moot; execution and the new-view ask again for what they still need.
+    this.#missingBatches.clear();
     this.#viewDirty = true;
     this.#pqDirty = true;
   }
@@ -1317,14 +1320,12 @@ export class PbftReplica {
       this.#updateHighStateTarget(target);
       this.#stateTransfer(target);
     }
-    let newlyMissing = false;
-    for (const x of nv.xset) {
-      if (x.seqNo <= this.#h || x.digest === '' || this.#batches.has(x.digest) || this.#missingBatches.has(x.digest)) continue;
-      this.#missingBatches.add(x.digest);
-      newlyMissing = true;
-    }
-    if (this.#missingBatches.size === 0) this.#processNewView2(nv);
-    else if (newlyMissing) this.#fetchMissingBatches();
+    // Only this new-view's batches matter here (an older fetch may never be answered).
+    const missing = nv.xset.filter((x) => x.seqNo > this.#h && x.digest !== '' && !this.#batches.has(x.digest)).map((x) => x.digest);
+    if (missing.length === 0) return this.#processNewView2(nv);
+    const newlyMissing = missing.filter((digest) => !this.#missingBatches.has(digest));
+    for (const digest of newlyMissing) this.#missingBatches.add(digest);
+    if (newlyMissing.length > 0) this.#fetchMissingBatches();
   }
 
   #processNewView2(nv: NewView): void {

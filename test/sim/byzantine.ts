@@ -88,8 +88,15 @@ export class ByzantineRewriter {
   /** Changes signed content without re-signing, or a new-view's assignments. */
   #tamper(message: PbftMessage): PbftMessage {
     if (message.type === 'view-change') return { ...message, pset: message.pset.slice(1), qset: [] };
-    if (message.type === 'new-view' && message.xset.length > 0) {
-      return { ...message, xset: message.xset.map((x, i) => (i === 0 ? { seqNo: x.seqNo, digest: x.digest === '' ? this.#randomDigest() : '' } : x)) };
+    if (message.type === 'new-view') {
+      const choice = this.#prng.int(3);
+      if (choice === 0 && message.xset.length > 0) {
+        return { ...message, xset: message.xset.map((x, i) => (i === 0 ? { seqNo: x.seqNo, digest: x.digest === '' ? this.#randomDigest() : '' } : x)) };
+      }
+      // Too few view-changes, or one twice.
+      const first = message.vset[0];
+      if (choice === 1 || first === undefined) return { ...message, vset: message.vset.slice(1) };
+      return { ...message, vset: [...message.vset.slice(1), first, first] };
     }
     return message;
   }

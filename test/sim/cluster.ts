@@ -264,7 +264,7 @@ export function describe(message: PbftMessage): string {
     case 'view-change':
       return `view-change v${message.view} h${message.h} P${message.pset.length} Q${message.qset.length}`;
     case 'new-view':
-      return `new-view v${message.view} X${message.xset.length}`;
+      return `new-view v${message.view} X[${message.xset.map((x) => `${x.seqNo}:${x.digest.slice(0, 8) || 'null'}`).join(' ')}] from ${message.vset.map((v) => v.replicaId).join(',')}`;
     case 'fetch-request-batch':
       return `fetch ${message.digest.slice(0, 8)}`;
     case 'return-request-batch':

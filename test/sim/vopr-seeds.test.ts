@@ -19,6 +19,7 @@ const REGRESSIONS = [
   116, // a byzantine replica lying in commits: state transfer between checkpoints (status heads)
   255, // only the latest view-change per replica was kept, so a retransmitted older one was refused
   413, // a restarted replica climbing views alone with fresh timeouts
+  21522, // an unanswerable fetch from an old new-view blocked every later new-view
 ];
 const RANGE = Array.from({ length: 100 }, (_, i) => 1_000 + i);
 
