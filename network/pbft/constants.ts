@@ -7,10 +7,13 @@ const MiB = 1_048_576;
 
 /** Replicas a network may have (N). Bounds every per-replica map and the view-change set of a new-view. */
 export const REPLICAS_MAX = 256;
-/** Largest log size L = K·logmultiplier; bounds certificates, P/Q sets and new-view assignments. */
-export const LOG_SIZE_MAX = 10_000;
+/**
+ * Largest log size L = K·logmultiplier (Fabric's default is 40); bounds certificates, P/Q sets
+ * and new-view assignments, and so keeps a view-change well inside one consensus message.
+ */
+export const LOG_SIZE_MAX = 2_000;
 /** Largest checkpoint period K. */
-export const CHECKPOINT_PERIOD_MAX = 10_000;
+export const CHECKPOINT_PERIOD_MAX = 1_000;
 
 /** Largest encoded consensus message; the transport's consensus channel carries 8 MiB. */
 export const MESSAGE_BYTES_MAX = 8 * MiB;
@@ -26,12 +29,12 @@ export const SIGNATURE_BYTES_MAX = 512;
 export const DIGEST_CHARS_MAX = 128;
 /** Characters of a checkpoint id (base64 of the encoded ledger head). */
 export const CHECKPOINT_ID_CHARS_MAX = 1_024;
-/** Entries of a view-change's C set; a replica keeps at most logmultiplier + 1 checkpoints. */
-export const CSET_ENTRIES_MAX = 1_024;
-/** Entries of a view-change's P or Q set, and of a new-view's assignments. */
-export const PQ_ENTRIES_MAX = 4 * LOG_SIZE_MAX;
+/** Entries of a view-change's C set; a replica keeps at most logmultiplier + 1 checkpoints (L + 1 when K = 1). */
+export const CSET_ENTRIES_MAX = LOG_SIZE_MAX + 1;
 /** Q-set entries kept per sequence number (different digests pre-prepared in different views); the oldest views go first. */
 export const QSET_DIGESTS_PER_SEQNO_MAX = 8;
+/** Entries of a view-change's P or Q set, and of a new-view's assignments. */
+export const PQ_ENTRIES_MAX = LOG_SIZE_MAX * QSET_DIGESTS_PER_SEQNO_MAX;
 
 /** Per origin, executed request counters are kept as a low mark plus at most this many ranges above it. */
 export const DEDUP_RANGES_PER_ORIGIN_MAX = 64;

@@ -9,6 +9,7 @@ import type { MessageSigner } from '../transport/types.ts';
 import {
   decodeMetadata,
   encodeLastExec,
+  encodeMessage,
   encodeMetadata,
   encodePQ,
   encodeRequestBatch,
@@ -22,6 +23,7 @@ import {
 import {
   BATCH_FETCH_ANSWERS_PER_TICK_MAX,
   GENESIS_CHECKPOINT_ID,
+  MESSAGE_BYTES_MAX,
   NEW_VIEW_TIMEOUT_TICKS_MAX,
   NOTES_PER_READY_MAX,
   QSET_DIGESTS_PER_SEQNO_MAX,
@@ -1254,6 +1256,8 @@ export class PbftReplica {
     const xset = assignSequenceNumbers(vset, cp.seqNo, this.L, this.#q);
     if (xset === null) return this.#note('info', `cannot assign sequence numbers for view ${this.#view} yet`);
     const nv: NewView = { type: 'new-view', view: this.#view, vset, xset, replicaId: this.id };
+    const size = encodeMessage(nv).length;
+    if (size > MESSAGE_BYTES_MAX) return this.#note('error', `new-view for view ${nv.view} would be ${size} bytes, over ${MESSAGE_BYTES_MAX}: lower pbft.general.K or logmultiplier`);
     this.#note('info', `new primary of view ${nv.view}: sending new-view, checkpoint ${cp.seqNo}, ${xset.length} assignment(s)`);
     this.#broadcast(nv);
     this.#newView = nv;

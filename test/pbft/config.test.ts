@@ -54,7 +54,8 @@ describe('pbft config', () => {
     assert.throws(() => readPbftConfig(load({}, { 'pbft.general.mode': 'classic' }), 'vp0'), /Invalid PBFT mode: "classic"/);
     assert.throws(() => readPbftConfig(load({}, { 'pbft.general.N': 3 }), 'vp0'), /need at least 4 enough replicas to tolerate 1 byzantine faults, but only 3 replicas configured/);
     assert.throws(() => readPbftConfig(load({}, { 'pbft.general.logmultiplier': 1 }), 'vp0'), /Log multiplier must be greater than or equal to 2/);
-    assert.throws(() => readPbftConfig(load({}, { 'pbft.general.K': 0 }), 'vp0'), /pbft.general.K must be an integer from 1 to 10000, got 0/);
+    assert.throws(() => readPbftConfig(load({}, { 'pbft.general.K': 0 }), 'vp0'), /pbft.general.K must be an integer from 1 to 1000, got 0/);
+    assert.throws(() => readPbftConfig(load({}, { 'pbft.general.K': 500, 'pbft.general.logmultiplier': 5 }), 'vp0'), /log size K·logmultiplier = 2500 exceeds 2000/);
     assert.throws(() => readPbftConfig(load({}, { 'pbft.general.batchsize': 0 }), 'vp0'), /pbft.general.batchsize must be an integer from 1/);
     assert.throws(() => readPbftConfig(load({}, { 'pbft.general.timeout.batch': 'soon' }), 'vp0'), /pbft.general.timeout.batch: Invalid duration "soon"/);
     assert.throws(() => readPbftConfig(load(), 'jdoe'), /PBFT needs peer.id of the form vpN \(vp0 is replica 0\), got "jdoe"/);
@@ -106,8 +107,9 @@ describe('pbft constants', () => {
     assert.ok(C.MESSAGE_BYTES_MAX <= PAYLOAD_BYTES_MAX.consensus, 'a PBFT message must fit the transport');
     assert.ok(C.BATCH_BYTES_MAX < C.MESSAGE_BYTES_MAX, 'a pre-prepare carries a whole batch plus framing');
     assert.ok(C.BATCH_BYTES_MAX > C.REQUEST_PAYLOAD_BYTES_MAX + C.SIGNATURE_BYTES_MAX, 'a maximal transaction fits a batch');
-    assert.ok(C.PQ_ENTRIES_MAX >= C.LOG_SIZE_MAX * 2, 'P and Q sets of a maximal log fit a view-change');
-    assert.ok(C.CSET_ENTRIES_MAX >= 2, 'a view-change carries its checkpoints');
+    assert.ok(C.PQ_ENTRIES_MAX >= C.LOG_SIZE_MAX * C.QSET_DIGESTS_PER_SEQNO_MAX, 'the Q set of a maximal log fits a view-change');
+    assert.ok(C.CSET_ENTRIES_MAX >= C.LOG_SIZE_MAX + 1, 'a view-change carries every checkpoint in its window, even with K = 1');
+    assert.ok(C.CHECKPOINT_PERIOD_MAX * 2 <= C.LOG_SIZE_MAX, 'the largest K still leaves logmultiplier ≥ 2');
     assert.ok(C.REQUEST_COUNTER_RESERVATION < C.DEDUP_RANGES_PER_ORIGIN_MAX * 64);
     assert.ok(C.DIGEST_CHARS_MAX >= 88, 'base64 of a 64-byte hash');
   });
