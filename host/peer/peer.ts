@@ -5,7 +5,6 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ConsensusPlugin } from '../../network/consensus.ts';
-import { NoopsConsensus } from '../../network/noops/noops.ts';
 import { loadChaincodeCode } from '../chaincode/build.ts';
 import { parseHostPort } from '../config/addresses.ts';
 import type { CoreConfig } from '../config/core-config.ts';
@@ -15,6 +14,7 @@ import { silentLogger, type Logger } from '../logging.ts';
 import { TransactionCodec, type Block, type BlockchainInfo, type ChaincodeSpec, type Transaction } from '../protocol/messages.ts';
 import { buildRestServer, type PeerApi, type PeerEndpoint, type TransactionStatus } from '../rest/server.ts';
 import { ChaincodeRuntime } from '../runtime/runtime.ts';
+import { setUpConsensus, type ConsensusParts } from './consensus-setup.ts';
 import { PeerEvents } from './events.ts';
 import { Executor, notDeployedMessage } from './executor.ts';
 import { newDeployTransaction, newInvokeTransaction, timestampNow } from './transactions.ts';
@@ -54,6 +54,7 @@ export class Peer implements PeerApi {
   #runtime: ChaincodeRuntime | undefined;
   #executor: Executor | undefined;
   #consensus: ConsensusPlugin | undefined;
+  #parts: ConsensusParts | undefined;
   #rest: FastifyInstance | undefined;
   #restAddress: string | undefined;
   #eventHub: EventHub | undefined;
@@ -103,7 +104,8 @@ export class Peer implements PeerApi {
       await this.#executor.open();
       this.events.on('block', ({ block }) => this.#forgetCommittedDeploys(block.transactions));
       this.events.on('rejection', ({ transaction }) => this.#pendingDeploys.delete(transaction.txid));
-      this.#consensus = this.#createConsensus();
+      this.#parts = await setUpConsensus({ config: this.config, dataDir: this.dataDir, ledger: this.#ledger, executor: this.#executor, log: this.log });
+      this.#consensus = this.#parts.consensus;
       await this.#consensus.start();
       if (this.config.bool('rest.enabled')) await this.#startRest();
       // Fabric runs the event hub on validating peers only.
@@ -129,6 +131,8 @@ export class Peer implements PeerApi {
     this.#eventHub = undefined;
     await this.#consensus?.stop();
     this.#consensus = undefined;
+    await this.#parts?.stop();
+    this.#parts = undefined;
     await this.#ledger?.close();
     this.#ledger = undefined;
     await this.#releasePidFile();
@@ -153,21 +157,6 @@ export class Peer implements PeerApi {
     } catch {
       // No pid file: nothing to release.
     }
-  }
-
-  #createConsensus(): ConsensusPlugin {
-    const plugin = this.config.string('peer.validator.consensus.plugin').toLowerCase();
-    if (plugin !== 'noops') this.log.warning(`Consensus plugin "${plugin}" is not available on a single peer; using noops`);
-    const executor = this.executor;
-    return new NoopsConsensus(
-      { execute: (batch) => executor.executeBatch(batch), head: () => executor.head() },
-      {
-        blockSize: this.config.number('noops.block.size'),
-        blockWaitMs: this.config.durationMs('noops.block.wait'),
-        queueMax: Math.max(this.config.number('peer.validator.consensus.buffersize'), this.config.number('noops.block.size') * 20),
-        onError: (error) => this.log.error('Batch execution failed', { error: error.message }),
-      },
-    );
   }
 
   async #startRest(): Promise<void> {
@@ -238,8 +227,21 @@ export class Peer implements PeerApi {
     return (await this.ledger.getTransaction(txid))?.transaction;
   }
 
+  /** The connected members of the network and, last, this peer (Fabric's /network/peers). */
   peers(): PeerEndpoint[] {
-    return [{ ID: { name: this.id }, address: this.config.string('peer.address'), type: this.config.bool('peer.validator.enabled') ? 1 : 2 }];
+    const others: PeerEndpoint[] = (this.#parts?.transport?.connected() ?? []).map((peer) => ({
+      ID: { name: peer.id },
+      address: peer.address,
+      type: peer.validator ? 1 : 2,
+      pkiID: peer.pkiID,
+    }));
+    const self: PeerEndpoint = { ID: { name: this.id }, address: this.config.string('peer.address'), type: this.config.bool('peer.validator.enabled') ? 1 : 2 };
+    return [...others, self];
+  }
+
+  /** Consensus and transport figures for status reports. */
+  consensusStatus(): Record<string, unknown> {
+    return { ...(this.#consensus?.status() ?? {}), transport: this.#parts?.transport?.stats() };
   }
 
   transactionStatus(txid: string): Promise<TransactionStatus> {
