@@ -3,9 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildChaincode, WEFT_ROOT } from '../host/chaincode/build.ts';
 import { networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
-import { RestClient } from '../host/rest/client.ts';
 import { freeBasePort } from '../test/integration/harness.ts';
 
 export async function withNetwork(
@@ -22,17 +20,4 @@ export async function withNetwork(
   }
 }
 
-/** Deploys chaincode_example02 (a=100, b=200) through one peer and waits for the commit; returns its name. */
-export async function runExample02Deploy(rest: string): Promise<string> {
-  const { wasm } = await buildChaincode(join(WEFT_ROOT, 'chaincode', 'chaincode_example02'));
-  const client = new RestClient(rest);
-  const name = await client.chaincode('deploy', {
-    type: 1,
-    chaincodeID: { path: 'chaincode/chaincode_example02' },
-    ctorMsg: { args: ['init', 'a', '100', 'b', '200'] },
-    codePackage: Buffer.from(wasm).toString('base64'),
-  });
-  const status = await client.waitForTransaction(name, 60_000);
-  if (status.status !== 'committed') throw new Error(`example02 deploy did not commit: ${JSON.stringify(status)}`);
-  return name;
-}
+export { deployExample02 as runExample02Deploy } from '../test/integration/harness.ts';

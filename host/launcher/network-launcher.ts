@@ -27,6 +27,8 @@ export interface PeerLayout {
   logFile: string;
   /** libp2p peer id of the peer's key (created in its data directory before any peer starts). */
   peerId?: string | undefined;
+  /** CORE_* settings of this peer only (e.g. CORE_PBFT_GENERAL_BYZANTINE for one replica). */
+  env?: Record<string, string> | undefined;
   pid?: number | undefined;
 }
 
@@ -45,6 +47,8 @@ export interface UpOptions {
   basePort: number;
   /** Extra CORE_* settings for every peer. */
   env?: Record<string, string>;
+  /** Extra CORE_* settings per peer id, kept in the layout so a restart keeps them. */
+  peerEnv?: Record<string, Record<string, string>>;
   /** Progress lines for a person. */
   progress?: (line: string) => void;
   /** Milliseconds to wait for each peer's REST API. */
@@ -97,6 +101,7 @@ export function planNetwork(options: UpOptions): NetworkLayout {
       eventsAddress: `127.0.0.1:${base + 3}`,
       dataDir: join(dataDir, `vp${i}`),
       logFile: join(dataDir, `vp${i}`, 'peer.log'),
+      env: options.peerEnv?.[`vp${i}`],
     });
   }
   return { consensus: options.consensus, basePort: options.basePort, env: options.env ?? {}, peers };
@@ -108,6 +113,7 @@ export function peerEnvironment(layout: NetworkLayout, peer: PeerLayout): Record
   const others = layout.peers.filter((p) => p.id !== peer.id).map((p) => p.listenAddress);
   return {
     ...layout.env,
+    ...peer.env,
     CORE_PEER_ID: peer.id,
     CORE_PEER_NETWORKID: 'weft-local',
     CORE_PEER_LISTENADDRESS: peer.listenAddress,

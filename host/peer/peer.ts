@@ -200,7 +200,10 @@ export class Peer implements PeerApi {
 
   async invoke(spec: ChaincodeSpec, idGenerationAlg = ''): Promise<string> {
     const name = spec.chaincodeID.name;
-    if (!this.executor.isDeployed(name) && !this.#pendingDeploys.has(name)) throw new Error(notDeployedMessage(name));
+    // A lone peer knows every deploy, so it can refuse at once. In a network the deploy may have been
+    // sent through another peer and not be committed here yet: as Fabric, submit, and let execution
+    // reject the invoke if the chaincode really does not exist.
+    if (!this.#parts?.transport && !this.executor.isDeployed(name) && !this.#pendingDeploys.has(name)) throw new Error(notDeployedMessage(name));
     const transaction = newInvokeTransaction(spec, timestampNow(), idGenerationAlg);
     await this.#submit(transaction);
     return transaction.txid;
@@ -239,9 +242,15 @@ export class Peer implements PeerApi {
     return [...others, self];
   }
 
-  /** Consensus and transport figures for status reports. */
-  consensusStatus(): Record<string, unknown> {
-    return { ...(this.#consensus?.status() ?? {}), transport: this.#parts?.transport?.stats() };
+  /** The peer's id, chain height and consensus and transport figures (GET /weft/status). */
+  status(): Record<string, unknown> {
+    return {
+      id: this.id,
+      height: this.#ledger?.height() ?? 0,
+      state: this.#ledger?.stateStatus(),
+      consensus: this.#consensus?.status() ?? null,
+      transport: this.#parts?.transport?.stats() ?? null,
+    };
   }
 
   transactionStatus(txid: string): Promise<TransactionStatus> {

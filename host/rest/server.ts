@@ -34,6 +34,8 @@ export interface PeerApi {
   peers(): PeerEndpoint[];
   /** weft extension: where a transaction stands (committed, rejected with its error, or unknown). */
   transactionStatus(txid: string): Promise<TransactionStatus>;
+  /** weft extension: the peer's id, height and consensus state (view, primary, …). */
+  status?(): Record<string, unknown>;
 }
 
 export type TransactionStatus =
@@ -154,6 +156,9 @@ export function buildRestServer(peer: PeerApi, options: RestOptions = {}): Fasti
   app.get<{ Params: { txid: string } }>('/weft/transactions/:txid/status', async (request, reply) =>
     sendJson(reply, 200, (await peer.transactionStatus(request.params.txid)) as unknown as Json),
   );
+
+  // weft extension: what the peer is doing (consensus view and primary, transport counters).
+  app.get('/weft/status', async (_request, reply) => sendJson(reply, 200, (peer.status?.() ?? {}) as Json));
 
   return app;
 }

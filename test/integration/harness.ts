@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildChaincode } from '../../host/chaincode/build.ts';
 import { networkDown, networkUp, type NetworkLayout } from '../../host/launcher/network-launcher.ts';
+import { RestClient } from '../../host/rest/client.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI_MAIN = join(REPO_ROOT, 'host', 'cli', 'main.ts');
@@ -37,10 +39,23 @@ export interface TestNetwork {
 }
 
 /** Starts a network of real peer processes in a temporary directory. */
-export async function startNetwork(options: { peers: number; consensus: 'pbft' | 'noops'; env?: Record<string, string> }): Promise<TestNetwork> {
+export async function startNetwork(options: {
+  peers: number;
+  consensus: 'pbft' | 'noops';
+  env?: Record<string, string>;
+  peerEnv?: Record<string, Record<string, string>>;
+}): Promise<TestNetwork> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-it-'));
   const basePort = await freeBasePort(options.peers);
-  const layout = await networkUp({ peers: options.peers, consensus: options.consensus, dataDir, basePort, env: options.env ?? {}, readyTimeoutMs: 60_000 });
+  const layout = await networkUp({
+    peers: options.peers,
+    consensus: options.consensus,
+    dataDir,
+    basePort,
+    env: options.env ?? {},
+    ...(options.peerEnv ? { peerEnv: options.peerEnv } : {}),
+    readyTimeoutMs: 60_000,
+  });
   return {
     layout,
     dataDir,
@@ -96,4 +111,37 @@ export async function eventually<T>(fn: () => Promise<T>, accept: (value: T) => 
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** Deploys chaincode_example02 (a=100, b=200) through one peer and waits for the commit; returns its name. */
+export async function deployExample02(rest: string): Promise<string> {
+  const { wasm } = await buildChaincode(join(REPO_ROOT, 'chaincode', 'chaincode_example02'));
+  const client = new RestClient(rest);
+  const name = await client.chaincode('deploy', {
+    type: 1,
+    chaincodeID: { path: 'chaincode/chaincode_example02' },
+    ctorMsg: { args: ['init', 'a', '100', 'b', '200'] },
+    codePackage: Buffer.from(wasm).toString('base64'),
+  });
+  const status = await client.waitForTransaction(name, 60_000);
+  if (status.status !== 'committed') throw new Error(`example02 deploy did not commit: ${JSON.stringify(status)}`);
+  return name;
+}
+
+/** One example02 query over REST: the value, or the error text. */
+export async function queryValue(rest: string, name: string, key: string): Promise<string> {
+  const { json } = await rpc(rest, { jsonrpc: '2.0', method: 'query', params: { chaincodeID: { name }, ctorMsg: { args: ['query', key] } }, id: 1 });
+  return json.result?.message ?? `error: ${json.error?.data}`;
+}
+
+/** Submits an example02 move over REST; returns the txid. */
+export async function move(rest: string, name: string, from: string, to: string, amount: number): Promise<string> {
+  const { json } = await rpc(rest, { jsonrpc: '2.0', method: 'invoke', params: { chaincodeID: { name }, ctorMsg: { args: ['invoke', from, to, String(amount)] } }, id: 1 });
+  if (!json.result) throw new Error(`invoke refused: ${JSON.stringify(json)}`);
+  return json.result.message as string;
+}
+
+/** Where a transaction stands on one peer (weft's /weft/transactions/{txid}/status). */
+export async function txStatus(rest: string, txid: string): Promise<string> {
+  return (await getJson(rest, `/weft/transactions/${txid}/status`)).json.status as string;
 }
