@@ -1156,21 +1156,7 @@ export class PbftReplica {
   /** Moves to the next view and says so; `resend` says it again for the current view (recomputed). */
   #sendViewChange(resend = false): void {
     this.#leaveView(resend ? this.#view : this.#view + 1);
-    const cset = [...this.#chkpts.entries()]
-      .filter(([seqNo]) => seqNo >= this.#h && seqNo <= this.#h + this.L)
-      .sort(([a], [b]) => a - b)
-      .map(([seqNo, id]) => ({ seqNo, id }));
-    const unsigned: ViewChange = {
-      type: 'view-change',
-      view: this.#view,
-      h: this.#h,
-      cset,
-      pset: [...this.#pset.values()].filter((p) => p.seqNo > this.#h).sort((a, b) => a.seqNo - b.seqNo),
-      qset: sortPQ([...this.#qset.values()].filter((q) => q.seqNo > this.#h)),
-      replicaId: this.id,
-      signature: new Uint8Array(0),
-    };
-    const vc: ViewChange = { ...unsigned, signature: this.#env.signer.sign(encodeViewChangeForSigning(unsigned)) };
+    const vc = this.#buildViewChange(this.#view, this.#pset.values(), this.#qset.values());
     this.#note('info', `sending view-change for view ${vc.view}, h ${vc.h}, |C| ${vc.cset.length}, |P| ${vc.pset.length}, |Q| ${vc.qset.length}`);
     this.#broadcast(vc);
     this.#sentViewChanges.set(vc.view, vc);
@@ -1230,13 +1216,38 @@ export class PbftReplica {
     return this.#env.signer.verify(peerIdOf(vc.replicaId), encodeViewChangeForSigning(vc), vc.signature);
   }
 
+  /** A signed view-change for `view` from this replica's state: what it prepared and pre-prepared in earlier views. */
+  #buildViewChange(view: number, pset: Iterable<PQEntry>, qset: Iterable<PQEntry>): ViewChange {
+    const cset = [...this.#chkpts.entries()]
+      .filter(([seqNo]) => seqNo >= this.#h && seqNo <= this.#h + this.L)
+      .sort(([a], [b]) => a - b)
+      .map(([seqNo, id]) => ({ seqNo, id }));
+    const unsigned: ViewChange = {
+      type: 'view-change',
+      view,
+      h: this.#h,
+      cset,
+      pset: [...pset].filter((p) => p.seqNo > this.#h && p.view < view).sort((a, b) => a.seqNo - b.seqNo),
+      qset: sortPQ([...qset].filter((q) => q.seqNo > this.#h && q.view < view)),
+      replicaId: this.id,
+      signature: new Uint8Array(0),
+    };
+    return { ...unsigned, signature: this.#env.signer.sign(encodeViewChangeForSigning(unsigned)) };
+  }
+
+  /**
+   * Our view-change for a view another replica still waits in (PBFT's liveness assumes
+   * retransmission). The one we sent if we still have it; else (we restarted, or joined later
+   * views directly) a fresh one for that view, holding only what we prepared in earlier views.
+   * That is the truth about those views, and an old view cannot progress anyway once f+1
+   * correct replicas are past it, so it cannot be used against agreement.
+   */
   #retransmitViewChange(to: ReplicaId, view: number): void {
-    const vc = this.#sentViewChanges.get(view);
-    if (vc === undefined) return;
+    if (view === 0 || view > this.#view) return;
     const last = this.#retransmittedAt.get(to);
     if (last !== undefined && this.#now - last < this.#o.statusIntervalTicks) return;
     this.#retransmittedAt.set(to, this.#now);
-    this.#send(to, vc);
+    this.#send(to, this.#sentViewChanges.get(view) ?? this.#buildViewChange(view, this.#calcPSet().values(), this.#calcQSet().values()));
   }
 
   #relayNewView(to: ReplicaId): void {

@@ -262,7 +262,7 @@ export function describe(message: PbftMessage): string {
     case 'checkpoint':
       return `checkpoint n${message.seqNo}`;
     case 'view-change':
-      return `view-change v${message.view} h${message.h} P${message.pset.length} Q${message.qset.length}`;
+      return `view-change v${message.view} h${message.h} P[${message.pset.map((p) => `${p.seqNo}:${p.digest.slice(0, 6) || 'null'}@${p.view}`).join(' ')}] Q[${message.qset.map((q) => `${q.seqNo}:${q.digest.slice(0, 6) || 'null'}@${q.view}`).join(' ')}]`;
     case 'new-view':
       return `new-view v${message.view} X[${message.xset.map((x) => `${x.seqNo}:${x.digest.slice(0, 8) || 'null'}`).join(' ')}] from ${message.vset.map((v) => v.replicaId).join(',')}`;
     case 'fetch-request-batch':
