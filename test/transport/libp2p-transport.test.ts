@@ -43,8 +43,10 @@ describe('a network of four validators and one non-validating peer', () => {
     // The first send opens the stream; until it is open, messages wait in the queue (here: one).
     const nvp0 = byId('nvp0');
     received.length = 0;
+    // Counted as a difference: the mesh may already have filled nvp0's one-frame queue once.
+    const droppedBefore = nvp0.stats().dropped.queueFull;
     for (const text of ['first', 'second', 'third']) nvp0.send('vp0', 'sync', Buffer.from(text));
-    assert.equal(nvp0.stats().dropped.queueFull, 2);
+    assert.equal(nvp0.stats().dropped.queueFull - droppedBefore, 2);
     await waitFor('the queued message', () => received.length === 1);
     assert.deepEqual(received, ['nvp0>vp0:sync:first']);
   });
