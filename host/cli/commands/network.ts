@@ -29,14 +29,31 @@ function printLayout(layout: NetworkLayout, context: CliContext, dataDir: string
   for (const peer of layout.peers) context.io.stdout(`  ${peer.id}  REST http://${peer.restAddress}  peer ${peer.listenAddress}  events ${peer.eventsAddress}`);
 }
 
-/** Stays in the foreground until Ctrl-C, then stops the network. */
+/** Milliseconds between checks that the attached network's peers are still running. */
+const WATCH_PERIOD_MS = 5_000;
+
+/** Stays in the foreground until Ctrl-C, reporting peers that stop, then stops the network. */
 async function attach(dataDir: string, context: CliContext): Promise<void> {
   context.io.stdout('Serving; press Ctrl-C to stop the network.');
+  const running = new Map<string, boolean>();
+  // The watch also keeps this process alive: without it nothing would hold the event loop open.
+  const watch = setInterval(() => {
+    networkStatus(dataDir).then(
+      (peers) => {
+        for (const peer of peers) {
+          if (running.get(peer.id) === true && !peer.running) context.io.stderr(`${peer.id} is no longer running; see ${peer.logFile} (restart it: weft network start ${peer.id})`);
+          running.set(peer.id, peer.running);
+        }
+      },
+      () => undefined,
+    );
+  }, WATCH_PERIOD_MS);
   await new Promise<void>((resolveStop) => {
     let stopping = false;
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
+      clearInterval(watch);
       context.io.stdout('Stopping the network…');
       networkDown(dataDir, (line) => context.io.stdout(`  ${line}`)).then(resolveStop, (error: Error) => {
         context.io.stderr(`Error: ${error.message}`);
