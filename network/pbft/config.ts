@@ -29,6 +29,8 @@ export interface PbftConfig {
   L: number;
   batchSize: number;
   byzantine: boolean;
+  /** weft extension (pbft.general.batchwhenidle): cut a partial batch when none is in flight. */
+  batchWhenIdle: boolean;
   viewChangePeriod: number;
   timeouts: PbftTimeouts;
   /** Fabric's executor queue size; weft executes one batch at a time, so it is read and checked only. */
@@ -91,6 +93,7 @@ export function readPbftConfig(config: CoreConfig, peerId: string): PbftConfig {
   const batchSize = integerKey(config, 'pbft.general.batchsize', 1, BATCH_REQUESTS_MAX);
   const viewChangePeriod = integerKey(config, 'pbft.general.viewchangeperiod', 0, 1_000_000);
   const byzantine = boolKey(config, 'pbft.general.byzantine');
+  const batchWhenIdle = boolKey(config, 'pbft.general.batchwhenidle');
   const timeouts: PbftTimeouts = {
     batchMs: durationKey(config, 'pbft.general.timeout.batch'),
     requestMs: durationKey(config, 'pbft.general.timeout.request'),
@@ -114,7 +117,7 @@ export function readPbftConfig(config: CoreConfig, peerId: string): PbftConfig {
   const executorQueueSize = integerKey(config, 'pbft.executor.queuesize', 1, 1_000_000);
   const replicaId = replicaIdOf(peerId);
   if (replicaId >= N) throw new PbftConfigError(`peer.id ${peerId} is replica ${replicaId}, but pbft.general.N is ${N}: replica ids run from 0 to ${N - 1}`);
-  return { mode: 'batch', N, f, K, logMultiplier, L, batchSize, byzantine, viewChangePeriod, timeouts, executorQueueSize, replicaId, adjustments };
+  return { mode: 'batch', N, f, K, logMultiplier, L, batchSize, byzantine, batchWhenIdle, viewChangePeriod, timeouts, executorQueueSize, replicaId, adjustments };
 }
 
 /** Ticks for a duration: at least one tick for any positive duration. */
@@ -145,6 +148,7 @@ export function replicaOptionsFrom(config: PbftConfig, tick: TickOptions): Repli
     batchBytesMax: BATCH_BYTES_MAX,
     viewChangePeriod: config.viewChangePeriod,
     byzantine: config.byzantine,
+    batchWhenIdle: config.batchWhenIdle,
     byzantineSeed: tick.byzantineSeed ?? 0,
     batchTimeoutTicks,
     requestTimeoutTicks,

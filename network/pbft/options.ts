@@ -25,6 +25,11 @@ export interface ReplicaOptions {
   byzantineSeed: number;
   /** The primary sends a partial batch after this long. */
   batchTimeoutTicks: number;
+  /**
+   * weft, not Fabric: the primary also sends a partial batch at once when no batch is in flight,
+   * so an idle network (or a new view) does not hold requests for the batch timeout. Default off.
+   */
+  batchWhenIdle?: boolean;
   /** A request not executed within this long starts a view change. */
   requestTimeoutTicks: number;
   /** First new-view timeout; doubles on each failed view change. */

@@ -603,7 +603,11 @@ export class PbftReplica {
         this.#batchTimerAt = null;
         return;
       }
-      const full = this.#batchStore.length >= this.#o.batchSize || this.#requests.waitingCount > 0;
+      // batchWhenIdle: also cut at once when no batch is in flight (everything pre-prepared is
+      // executed). Under load batches still fill while earlier ones are ordered, but a request to
+      // an idle network, or waiting when a new view starts, is not held for the batch timeout.
+      const idle = this.#o.batchWhenIdle === true && this.#seqNo <= this.#lastExec && this.#executing === null;
+      const full = this.#batchStore.length >= this.#o.batchSize || this.#requests.waitingCount > 0 || idle;
       if (full && this.#canPrePrepare()) {
         this.#sendBatch();
         continue;

@@ -26,6 +26,7 @@ describe('pbft config', () => {
         L: 40,
         batchSize: 500,
         byzantine: false,
+        batchWhenIdle: true,
         viewChangePeriod: 0,
         timeouts: { batchMs: 1000, requestMs: 2000, viewChangeMs: 2000, resendViewChangeMs: 2000, nullRequestMs: 0, broadcastMs: 1000 },
         executorQueueSize: 30,
