@@ -6,20 +6,8 @@
 // authorizable_counter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MockNetwork, type MockResult, type CallerIdentity } from '../../host/testing/mock-network.ts';
-import { chaincode, text } from './built.ts';
-
-function ok(result: MockResult): string {
-  assert.equal(result.ok, true, result.ok ? '' : `${result.kind}: ${result.error}`);
-  return result.ok ? result.text : '';
-}
-
-function chaincodeError(result: MockResult): string {
-  assert.equal(result.ok, false, 'expected a failure');
-  if (result.ok) return '';
-  assert.equal(result.kind, 'chaincode', result.error);
-  return result.error;
-}
+import { MockNetwork, type CallerIdentity } from '../../host/testing/mock-network.ts';
+import { chaincode, text, ok, chaincodeError } from './built.ts';
 
 function withEx02(net = new MockNetwork()): MockNetwork {
   ok(net.deploy('ex02', chaincode('chaincode_example02'), ['init', 'a', '100', 'b', '200']));

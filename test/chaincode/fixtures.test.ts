@@ -9,7 +9,7 @@ import {
   MEMORY_PAGES_INITIAL, MEMORY_PAGES_MAX, RESULT_BYTES_MAX, STATE_KEY_BYTES_MAX, STATE_VALUE_BYTES_MAX,
 } from '../../host/protocol/limits.ts';
 import { AbiError } from '../../host/runtime/abi.ts';
-import { chaincode, fixture } from './built.ts';
+import { chaincode, fixture, ok } from './built.ts';
 
 /** Small enough that runaway fixtures stop quickly, large enough for every benign call here. */
 const TEST_FUEL = 50_000_000;
@@ -28,11 +28,6 @@ function deploy(net: MockNetwork, name: string): void {
 function failure(result: MockResult): { kind: string; error: string } {
   assert.equal(result.ok, false, result.ok ? `expected a failure, got "${result.text}"` : '');
   return result.ok ? { kind: '', error: '' } : { kind: result.kind, error: result.error };
-}
-
-function ok(result: MockResult): string {
-  assert.equal(result.ok, true, result.ok ? '' : `${result.kind}: ${result.error}`);
-  return result.ok ? result.text : '';
 }
 
 /** The network still runs ordinary transactions: example02 moves 1 from a to b. */

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { MockNetwork, type MockResult, type MockTxOptions, type CallerIdentity } from '../../host/testing/mock-network.ts';
+import { MockNetwork, type MockTxOptions, type CallerIdentity } from '../../host/testing/mock-network.ts';
 import { AbiError } from '../../host/runtime/abi.ts';
-import { fixture } from './built.ts';
+import { fixture, ok } from './built.ts';
 
 const PROBE = fixture('sdk_probe');
 const encoder = new TextEncoder();
@@ -17,11 +17,6 @@ function probe(): MockNetwork {
   const deployed = net.deploy('probe', PROBE, ['init']);
   assert.equal(deployed.ok, true);
   return net;
-}
-
-function ok(result: MockResult): string {
-  assert.equal(result.ok, true, result.ok ? '' : `${result.kind}: ${result.error}`);
-  return result.ok ? result.text : '';
 }
 
 function run(net: MockNetwork, args: Array<string | Uint8Array>, options: MockTxOptions = {}): string {

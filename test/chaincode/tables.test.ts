@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
-import { MockNetwork, type MockResult } from '../../host/testing/mock-network.ts';
-import { chaincode } from './built.ts';
+import { MockNetwork } from '../../host/testing/mock-network.ts';
+import { chaincode, ok, chaincodeError } from './built.ts';
 
 // core/chaincode/shim/table.proto (Fabric v0.6)
 const TABLE_PROTO = `
@@ -25,18 +25,6 @@ message Row { repeated Column columns = 1; }
 const root = protobuf.parse(TABLE_PROTO).root;
 const TableMessage = root.lookupType('shim.Table');
 const RowMessage = root.lookupType('shim.Row');
-
-function ok(result: MockResult): string {
-  assert.equal(result.ok, true, result.ok ? '' : `${result.kind}: ${result.error}`);
-  return result.ok ? result.text : '';
-}
-
-function chaincodeError(result: MockResult): string {
-  assert.equal(result.ok, false, 'expected a failure');
-  if (result.ok) return '';
-  assert.equal(result.kind, 'chaincode', result.error);
-  return result.error;
-}
 
 function deployed(): MockNetwork {
   const net = new MockNetwork();
