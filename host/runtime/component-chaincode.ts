@@ -13,10 +13,9 @@ import type { EntryPoint } from './abi.ts';
 import { AbiError, HashAlgorithm, LogLevel } from './abi.ts';
 import { argsProblem, encodeArgs } from './args-codec.ts';
 import { instrumentComponentCore } from './component-core.ts';
-import { HostStore } from './frame-store.ts';
 import { HostTrap, TrapMessage } from './host-trap.ts';
 import { Instrumented } from './instrument.ts';
-import { Frame, hostCallFuel, requestProblem, TransactionRun, type Counter } from './invocation.ts';
+import { Frame, hostCallFuel, requestProblem, rootFrameSpec, TransactionRun, type Counter } from './invocation.ts';
 import { codeHashOf } from './prepare.ts';
 import { classifyTrap } from './trap-classifier.ts';
 import type { ExecutionRequest, ExecutionResult, FailureKind, PreparedChaincode } from './types.ts';
@@ -242,17 +241,7 @@ export class ComponentChaincode implements PreparedChaincode {
       error: 'chaincode calls from a component chaincode are not supported',
       fuelLeft: spec.fuel,
     }));
-    const frame = new Frame(tx, {
-      chaincodeName: request.chaincodeName,
-      chaincode: this,
-      entry: request.entry,
-      args: encodeArgs(request.args),
-      readOnly: request.readOnly,
-      nesting: 1,
-      store: new HostStore(request.host),
-      fuel: fuelLimit,
-      depthUnits: 0,
-    });
+    const frame = new Frame(tx, rootFrameSpec(request, this, fuelLimit));
     const stub = stubImports(frame, request.args);
     let flags: Counter = { value: 0 };
     let payload: Uint8Array | undefined;

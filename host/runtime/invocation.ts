@@ -5,13 +5,14 @@
 // (component model) only move bytes in and out of guest memory and charge for them.
 import { AbiError, HashAlgorithm, LogLevel, type EntryPoint } from './abi.ts';
 import { HostTrap, TrapMessage } from './host-trap.ts';
-import { argsProblem, decodeArgs } from './args-codec.ts';
+import { argsProblem, decodeArgs, encodeArgs } from './args-codec.ts';
 import { decodeUtf8Lenient, encodeUtf8 } from './utf8.ts';
 import { StateOverlay } from './state-overlay.ts';
-import type { FrameStore } from './frame-store.ts';
+import { HostStore, type FrameStore } from './frame-store.ts';
 import type {
   ChaincodeEventOut,
   ExecutionHost,
+  ExecutionRequest,
   FailureKind,
   PreparedChaincode,
   StateView,
@@ -73,6 +74,21 @@ export interface FrameSpec {
   /** Fuel the frame may burn, and the call depth units already used below it. */
   fuel: number;
   depthUnits: number;
+}
+
+/** The frame of a transaction's own chaincode (nesting 1), as the raw and the component paths start it. */
+export function rootFrameSpec(request: Omit<ExecutionRequest, 'chaincode'>, chaincode: PreparedChaincode, fuel: number): FrameSpec {
+  return {
+    chaincodeName: request.chaincodeName,
+    chaincode,
+    entry: request.entry,
+    args: encodeArgs(request.args),
+    readOnly: request.readOnly,
+    nesting: 1,
+    store: new HostStore(request.host),
+    fuel,
+    depthUnits: 0,
+  };
 }
 
 /** How a frame ended. `returned` covers both success (status 0) and a chaincode error. */

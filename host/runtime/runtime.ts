@@ -2,10 +2,8 @@
 // SHA-256 of its bytes) and `execute` (run init/invoke/query of a prepared module in a pooled
 // instance, synchronously). execute never throws: every failure, the chaincode's or the host's,
 // comes back as { ok: false, kind, error } with a deterministic message.
-import { encodeArgs } from './args-codec.ts';
-import { HostStore } from './frame-store.ts';
 import { TrapMessage } from './host-trap.ts';
-import { Frame, requestProblem, TransactionRun, type FrameOutcome, type FrameSpec } from './invocation.ts';
+import { Frame, requestProblem, rootFrameSpec, TransactionRun, type FrameOutcome, type FrameSpec } from './invocation.ts';
 import { codeHashOf, prepareModule, type PrepareOptions } from './prepare.ts';
 import { PrepareError } from './prepare-error.ts';
 import { PreparedModule } from './prepared-module.ts';
@@ -85,17 +83,7 @@ export class ChaincodeRuntime {
     const problem = requestProblem(request.args, fuelLimit);
     if (problem !== undefined) return failure(problem.kind, problem.error);
     const tx = new TransactionRun(request.context, request.host, fuelLimit, this.#runFrame);
-    const outcome = this.#runFrame(tx, {
-      chaincodeName: request.chaincodeName,
-      chaincode,
-      entry: request.entry,
-      args: encodeArgs(request.args),
-      readOnly: request.readOnly,
-      nesting: 1,
-      store: new HostStore(request.host),
-      fuel: fuelLimit,
-      depthUnits: 0,
-    });
+    const outcome = this.#runFrame(tx, rootFrameSpec(request, chaincode, fuelLimit));
     const logs = tx.logs;
     if (outcome.ended === 'trapped') {
       const fuelUsed = outcome.kind === 'fuel' ? fuelLimit : fuelLimit - Math.max(0, outcome.fuelLeft);
