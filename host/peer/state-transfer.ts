@@ -15,6 +15,7 @@ import BTreeModule from 'sorted-btree';
 import type { ExecutedBatch, SyncTarget } from '../../network/consensus.ts';
 import type { PeerTransport } from '../../network/transport/types.ts';
 import { blockHashOf, decodeBlock } from '../ledger/block-store.ts';
+import { sameBytes, shortHex } from '../ledger/bytes.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { chunkState, decodeSnapshotChunk, encodeSnapshotChunk, type StateSnapshotChunk } from '../ledger/snapshot.ts';
 import { decodeStateDelta, invertStateDelta } from '../ledger/state-delta.ts';
@@ -59,14 +60,6 @@ export interface StateTransferOptions {
 
 export class StateTransferError extends Error {
   override name = 'StateTransferError';
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
-
-function shortHex(bytes: Uint8Array): string {
-  return `${Buffer.from(bytes).toString('hex').slice(0, 12)}…`;
 }
 
 interface SnapshotSession {
