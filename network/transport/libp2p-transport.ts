@@ -1,6 +1,9 @@
 // PeerTransport over libp2p: every member keeps a direct, authenticated (Noise) connection to every
 // other; each channel is its own protocol with one long-lived stream per direction, carrying
 // length-prefixed frames that are signed by the sender and verified before a handler sees them.
+// Plain messages wait in an outbox until the end of the event-loop turn, then each member gets
+// what was sent to it as one bundle under one signature (frame.ts); a broadcast's bundle is
+// identical for every recipient and signed once.
 //
 // Why direct streams and not gossipsub: a permissioned network is small and fully connected, so a
 // direct send reaches each member in one hop, with no mesh upkeep, no duplicate suppression, and
@@ -17,7 +20,19 @@ import type { Connection, Ed25519PrivateKey, IdentifyResult, PeerId, Stream } fr
 import { formatHostPort, fromMultiaddr, isLoopbackHost, isUnspecifiedHost, parseAddressList, parseHostPort, toMultiaddr, type HostPort } from './addresses.ts';
 import { Ed25519Signer } from './ed25519-signer.ts';
 import { PeerUnreachableError, RemoteError, remoteErrorBytes, RequestRejectedError, RequestTimeoutError } from './errors.ts';
-import { decodeFrame, encodeFrame, FRAME_OVERHEAD_BYTES_MAX, FrameKind, frameDigest, type FrameHeader, type SigningContext } from './frame.ts';
+import {
+  BUNDLE_ENTRY_PREFIX_BYTES,
+  decodeBundle,
+  decodeFrame,
+  encodeBundle,
+  encodeFrame,
+  FRAME_OVERHEAD_BYTES_MAX,
+  FrameKind,
+  frameDigest,
+  WIRE_PROTOCOL_VERSION,
+  type FrameHeader,
+  type SigningContext,
+} from './frame.ts';
 import { peerIdOf } from './identity.ts';
 import { createWeftNode, type WeftNode } from './libp2p-node.ts';
 import {
@@ -74,6 +89,12 @@ const WIRE_CHANNELS: readonly WireChannel[] = [...CHANNELS, 'discovery'];
 const NETWORK_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** How many streams of one protocol a member may have open to us at once (one per direction, plus restarts). */
 const STREAMS_PER_PROTOCOL_MAX = 4;
+
+/** A frame ready for a link, and how many messages it carries (for the counters). */
+interface OutboundFrame {
+  bytes: Uint8Array;
+  messages: number;
+}
 
 interface PendingRequest {
   to: string;
@@ -138,6 +159,9 @@ export class Libp2pTransport implements PeerTransport {
   /** Where members said they listen (identify) or were found (rootnode, discovery), newest first. */
   readonly #learned = new Map<string, HostPort[]>();
   #discoveryTimer: NodeJS.Timeout | undefined;
+  /** Plain messages sent this turn, per outbound link, in order; flushed as bundles (#flushOutbox). */
+  readonly #outbox = new Map<StreamLink, Uint8Array[]>();
+  #outboxScheduled = false;
 
   constructor(options: Libp2pTransportOptions) {
     this.#options = options;
@@ -262,6 +286,7 @@ export class Libp2pTransport implements PeerTransport {
       // Who listens there is found out again after a restart.
       Object.assign(root, { backoffMs: 0, dialing: false, member: undefined, warned: false });
     }
+    this.#outbox.clear();
     for (const link of [...this.#outLinks.values(), ...this.#inLinks]) link.close('stopped');
     for (const [id, pending] of this.#pending) this.#settle(id, pending, new PeerUnreachableError('the transport stopped'));
     const node = this.#node;
@@ -303,19 +328,15 @@ export class Libp2pTransport implements PeerTransport {
       this.#drop('unreachable', 'not connected', { to, channel });
       return;
     }
-    this.#enqueue(link, this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, payload));
+    this.#post(link, payload);
   }
 
   broadcast(channel: Channel, payload: Uint8Array): void {
     if (!this.#sendable(undefined, channel, payload)) return;
-    let frame: Uint8Array | undefined;
     for (const [member] of this.#connectedMembers()) {
       if (!member.validator) continue;
       const link = this.#outLink(member, channel);
-      if (!link) continue;
-      // One signature for every recipient: the frame does not name its receiver, the connection does.
-      frame ??= this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, payload);
-      this.#enqueue(link, frame);
+      if (link) this.#post(link, payload);
     }
   }
 
@@ -334,7 +355,7 @@ export class Libp2pTransport implements PeerTransport {
   // ---- sending -----------------------------------------------------------------------------
 
   #protocol(channel: WireChannel): string {
-    return `/weft/${this.#networkId}/${channel}/1.0.0`;
+    return `/weft/${this.#networkId}/${channel}/${WIRE_PROTOCOL_VERSION}`;
   }
 
   #payloadMax(channel: WireChannel): number {
@@ -364,18 +385,95 @@ export class Libp2pTransport implements PeerTransport {
     return member;
   }
 
-  #drop(counter: keyof TransportStats['dropped'], why: string, fields: Record<string, unknown>): undefined {
-    this.#stats.dropped[counter]++;
+  #drop(counter: keyof TransportStats['dropped'], why: string, fields: Record<string, unknown>, messages = 1): undefined {
+    this.#stats.dropped[counter] += messages;
     this.#log.debug(`Dropped a message: ${why}`, fields);
     return undefined;
   }
 
+  /** Puts a plain message in the link's outbox; the first of a turn schedules the flush. */
+  #post(link: StreamLink, payload: Uint8Array): void {
+    let queued = this.#outbox.get(link);
+    if (!queued) {
+      queued = [];
+      this.#outbox.set(link, queued);
+    }
+    if (queued.length >= this.#limits.queueFramesMax) {
+      this.#drop('queueFull', 'outbound queue full', { to: link.peer, channel: link.channel });
+      return;
+    }
+    queued.push(payload);
+    this.#stats.messagesSent++;
+    if (!this.#outboxScheduled) {
+      this.#outboxScheduled = true;
+      setImmediate(() => this.#flushOutbox());
+    }
+  }
+
+  /**
+   * Frames and queues everything in the outbox. Links given the same messages (a broadcast) get
+   * the same frames, signed once.
+   */
+  #flushOutbox(): void {
+    this.#outboxScheduled = false;
+    const signed: { messages: Uint8Array[]; frames: OutboundFrame[] }[] = [];
+    for (const [link, messages] of this.#outbox) {
+      this.#outbox.delete(link);
+      if (link.closed || !this.#running) {
+        this.#drop('unreachable', 'link closed', { to: link.peer, channel: link.channel }, messages.length);
+        continue;
+      }
+      let frames = signed.find((entry) => sameMessages(entry.messages, messages))?.frames;
+      if (!frames) {
+        frames = this.#bundleFrames(link.channel as WireChannel, messages);
+        signed.push({ messages, frames });
+      }
+      for (const frame of frames) this.#enqueueFrame(link, frame.bytes, frame.messages);
+    }
+  }
+
+  /** The frames carrying `messages` in order: bundles up to the channel's payload bound. */
+  #bundleFrames(channel: WireChannel, messages: Uint8Array[]): OutboundFrame[] {
+    const max = this.#payloadMax(channel);
+    const frames: OutboundFrame[] = [];
+    let start = 0;
+    while (start < messages.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < messages.length && bytes + BUNDLE_ENTRY_PREFIX_BYTES + (messages[end] as Uint8Array).byteLength <= max) {
+        bytes += BUNDLE_ENTRY_PREFIX_BYTES + (messages[end] as Uint8Array).byteLength;
+        end++;
+      }
+      if (end - start <= 1) {
+        // One message (or one too big to share a frame) travels as a plain frame.
+        frames.push({ bytes: this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, messages[start] as Uint8Array), messages: 1 });
+        start++;
+        continue;
+      }
+      const bundle = encodeBundle(messages.slice(start, end));
+      frames.push({ bytes: this.#frame(channel, { kind: FrameKind.bundle, requestId: 0, from: this.selfId }, bundle), messages: end - start });
+      start = end;
+    }
+    return frames;
+  }
+
+  /** Queues a frame on a link; messages posted to it before go first (each link stays in order). */
   #enqueue(link: StreamLink, frame: Uint8Array): boolean {
+    const earlier = this.#outbox.get(link);
+    if (earlier) {
+      this.#outbox.delete(link);
+      for (const bundle of this.#bundleFrames(link.channel as WireChannel, earlier)) this.#enqueueFrame(link, bundle.bytes, bundle.messages);
+    }
+    return this.#enqueueFrame(link, frame, 1);
+  }
+
+  /** Queues one frame holding `messages` messages; a refusal counts them all as dropped. */
+  #enqueueFrame(link: StreamLink, frame: Uint8Array, messages: number): boolean {
     if (link.enqueue(frame)) {
       this.#stats.framesSent++;
       return true;
     }
-    this.#drop(link.closed ? 'unreachable' : 'queueFull', link.closed ? 'link closed' : 'outbound queue full', { to: link.peer, channel: link.channel });
+    this.#drop(link.closed ? 'unreachable' : 'queueFull', link.closed ? 'link closed' : 'outbound queue full', { to: link.peer, channel: link.channel }, messages);
     return false;
   }
 
@@ -533,6 +631,25 @@ export class Libp2pTransport implements PeerTransport {
       });
   }
 
+  #deliver(link: StreamLink, from: string, messages: Uint8Array[]): void {
+    const handler = link.channel === 'discovery' ? undefined : this.#messageHandlers.get(link.channel as Channel);
+    if (!handler) {
+      this.#drop('noHandler', 'no handler for the channel', { from: link.peer, channel: link.channel }, messages.length);
+      return;
+    }
+    for (const message of messages) {
+      this.#stats.messagesReceived++;
+      try {
+        handler(from, message);
+      } catch (error) {
+        this.#stats.handlerErrors++;
+        this.#log.warning('A message handler threw', { from: link.peer, channel: link.channel, error: String(error) });
+      }
+      // A handler may stop the transport (a peer shutting down): the rest of the bundle is moot.
+      if (link.closed || !this.#running) return;
+    }
+  }
+
   #respondError(link: StreamLink, requestId: number, text: string): void {
     if (link.closed || !this.#running) return;
     const bytes = remoteErrorBytes(text);
@@ -571,18 +688,16 @@ export class Libp2pTransport implements PeerTransport {
     }
     this.#stats.framesReceived++;
     switch (decoded.kind) {
-      case FrameKind.message: {
-        const handler = link.channel === 'discovery' ? undefined : this.#messageHandlers.get(link.channel as Channel);
-        if (!handler) {
-          this.#drop('noHandler', 'no handler for the channel', { from: link.peer, channel: link.channel });
+      case FrameKind.message:
+        this.#deliver(link, decoded.from, [decoded.payload]);
+        return;
+      case FrameKind.bundle: {
+        const messages = decodeBundle(decoded.payload, this.#payloadMax(link.channel as WireChannel));
+        if (messages === 'malformed') {
+          this.#drop('malformed', 'malformed bundle', { from: link.peer, channel: link.channel });
           return;
         }
-        try {
-          handler(decoded.from, decoded.payload);
-        } catch (error) {
-          this.#stats.handlerErrors++;
-          this.#log.warning('A message handler threw', { from: link.peer, channel: link.channel, error: String(error) });
-        }
+        this.#deliver(link, decoded.from, messages);
         return;
       }
       case FrameKind.request:
@@ -837,4 +952,11 @@ export class Libp2pTransport implements PeerTransport {
 function positive(value: number, what: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number of milliseconds, got ${value}`);
   return value;
+}
+
+/** Whether two outbox entries hold the same messages (by identity: a broadcast posts one array to each link). */
+function sameMessages(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,9 +1,14 @@
 // What the transport counts (for tests, logs and a future /metrics) and the logger it writes to.
-// Every dropped message increments exactly one `dropped` counter, named for why it was dropped.
+// Every dropped message increments exactly one `dropped` counter, named for why it was dropped
+// (a refused frame counts once; a refused bundle counts the messages it held when they are known).
 
 export interface TransportStats {
+  /** Frames queued to / accepted from a stream (a bundle is one frame). */
   framesSent: number;
   framesReceived: number;
+  /** Plain messages posted (send, broadcast: one per recipient) and delivered to a handler. */
+  messagesSent: number;
+  messagesReceived: number;
   requestsSent: number;
   requestsAnswered: number;
   /** Requests whose handler threw (the caller got a remote error). */
@@ -17,7 +22,7 @@ export interface TransportStats {
   dials: number;
   dialFailures: number;
   dropped: {
-    /** Inbound: a frame that does not parse, or an unknown channel/bad payload type outbound. */
+    /** Inbound: a frame or bundle that does not parse, or an unknown channel/bad payload type outbound. */
     malformed: number;
     /** Inbound: a frame without a signature. */
     unsigned: number;
@@ -50,6 +55,8 @@ export function newStats(): TransportStats {
   return {
     framesSent: 0,
     framesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
     requestsSent: 0,
     requestsAnswered: 0,
     requestsFailed: 0,

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ed25519Signer } from '../../network/transport/ed25519-signer.ts';
-import { decodeFrame, encodeFrame, frameDigest, FrameKind, LENGTH_PREFIX_BYTES } from '../../network/transport/frame.ts';
+import { decodeBundle, decodeFrame, encodeBundle, encodeFrame, frameDigest, FrameKind, LENGTH_PREFIX_BYTES } from '../../network/transport/frame.ts';
 import { FrameDecoder } from '../../network/transport/frame-decoder.ts';
 import { Membership } from '../../network/transport/members.ts';
 import { makePeers, memberList } from './helpers.ts';
@@ -52,10 +52,12 @@ test('decodeFrame refuses unsigned and malformed frames without throwing', () =>
   assert.equal(decodeFrame(new Uint8Array(0)), 'malformed');
   assert.equal(decodeFrame(good.subarray(0, 12)), 'malformed');
   const badVersion = new Uint8Array(good);
-  badVersion[0] = 2;
+  badVersion[0] = 1; // the version before bundles
+  assert.equal(decodeFrame(badVersion), 'malformed');
+  badVersion[0] = 3;
   assert.equal(decodeFrame(badVersion), 'malformed');
   const badKind = new Uint8Array(good);
-  badKind[1] = 9;
+  badKind[1] = 5;
   assert.equal(decodeFrame(badKind), 'malformed');
   const longId = new Uint8Array(good);
   longId[6] = 200;
@@ -65,6 +67,30 @@ test('decodeFrame refuses unsigned and malformed frames without throwing', () =>
     const result = decodeFrame(junk);
     assert.ok(typeof result === 'string' || result.signature.byteLength === 64);
   }
+});
+
+test('a bundle frame carries two or more messages under one signature; a malformed bundle is refused', () => {
+  const messages = ['prepare n=7', '', 'commit n=7'].map((text) => new TextEncoder().encode(text));
+  const bundle = encodeBundle(messages);
+  assert.equal(bundle.byteLength, 3 * 4 + 11 + 0 + 10);
+  const wire = encodeFrame({ kind: FrameKind.bundle, requestId: 0, from: 'vp1' }, bundle, context, (digest) => signer1.sign(digest));
+  const frame = decodeFrame(wire.subarray(LENGTH_PREFIX_BYTES));
+  assert.ok(typeof frame !== 'string');
+  assert.equal(frame.kind, FrameKind.bundle);
+  assert.equal(signer0.verify('vp1', frameDigest(context, frame.header, frame.payload), frame.signature), true);
+  const decoded = decodeBundle(frame.payload, 100);
+  assert.ok(decoded !== 'malformed');
+  assert.deepEqual(decoded.map((m) => Buffer.from(m).toString()), ['prepare n=7', '', 'commit n=7']);
+  // A bundle with a request id is not a bundle.
+  assert.equal(decodeFrame(encodeFrame({ kind: FrameKind.bundle, requestId: 3, from: 'vp1' }, bundle, context, (d) => signer1.sign(d)).subarray(LENGTH_PREFIX_BYTES)), 'malformed');
+  // One message travels as a plain frame; an entry longer than the rest; a torn length; an entry over the bound.
+  assert.equal(decodeBundle(encodeBundle([messages[0]!]), 100), 'malformed');
+  assert.equal(decodeBundle(bundle.subarray(0, bundle.byteLength - 1), 100), 'malformed');
+  assert.equal(decodeBundle(new Uint8Array([...bundle, 0, 0]), 100), 'malformed');
+  assert.equal(decodeBundle(bundle, 10), 'malformed');
+  const huge = new Uint8Array(bundle);
+  new DataView(huge.buffer).setUint32(0, 0xffff_ffff);
+  assert.equal(decodeBundle(huge, 1 << 30), 'malformed');
 });
 
 test('the decoder reassembles frames split anywhere and skips an oversized one without buffering it', () => {

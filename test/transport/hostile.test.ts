@@ -8,7 +8,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey, Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { Ed25519Signer } from '../../network/transport/ed25519-signer.ts';
-import { encodeFrame, FrameKind, type FrameHeader } from '../../network/transport/frame.ts';
+import { encodeBundle, encodeFrame, FrameKind, WIRE_PROTOCOL_VERSION, type FrameHeader } from '../../network/transport/frame.ts';
 import { peerIdOf } from '../../network/transport/identity.ts';
 import { createWeftNode, type WeftNode } from '../../network/transport/libp2p-node.ts';
 import type { Libp2pTransport } from '../../network/transport/libp2p-transport.ts';
@@ -57,7 +57,7 @@ describe('hostile peers and frames', () => {
     const target = multiaddr(`/ip4/${host}/tcp/${port}/p2p/${peers[0]?.peerId}`);
     await assert.rejects(async () => {
       const connection = await outsider.dial(target);
-      await connection.newStream('/weft/dev/consensus/1.0.0');
+      await connection.newStream(`/weft/dev/consensus/${WIRE_PROTOCOL_VERSION}`);
     });
     await waitFor('the refusal to be counted', () => vp0.stats().refusedConnections === 1);
     await waitFor('the outsider to be disconnected', () => outsider.getConnections().length === 0);
@@ -86,7 +86,7 @@ describe('hostile peers and frames', () => {
     await stranger.stop();
   });
 
-  test('forged, unsigned, mis-signed, malformed and oversized frames are dropped; honest ones around them arrive', async () => {
+  test('forged, unsigned, mis-signed, malformed and oversized frames and bundles are dropped; honest ones around them arrive', async () => {
     const [, vp1, vp4] = peers as [TestPeer, TestPeer, TestPeer];
     const membership = new Membership(memberList(peers));
     const asVp4 = new Ed25519Signer(vp4.key, membership);
@@ -97,7 +97,7 @@ describe('hostile peers and frames', () => {
     started.push(node);
     const [host, port] = vp0Address.split(':');
     const connection = await node.dial(multiaddr(`/ip4/${host}/tcp/${port}/p2p/${peers[0]?.peerId}`));
-    const stream: Stream = await connection.newStream('/weft/dev/consensus/1.0.0');
+    const stream: Stream = await connection.newStream(`/weft/dev/consensus/${WIRE_PROTOCOL_VERSION}`);
     const consensus = { networkId: 'dev', channel: 'consensus' };
     const message = (from: string): FrameHeader => ({ kind: FrameKind.message, requestId: 0, from });
     const text = (s: string) => new TextEncoder().encode(s);
@@ -126,15 +126,20 @@ describe('hostile peers and frames', () => {
       encodeFrame(message('vp4'), new Uint8Array(2_000), consensus, (d) => asVp4.sign(d)),
       // An answer to a request vp0 never made.
       encodeFrame({ kind: FrameKind.response, requestId: 77, from: 'vp4' }, text('answer'), consensus, (d) => asVp4.sign(d)),
+      // A bundle of two, then a bundle whose second entry claims more bytes than it has.
+      encodeFrame({ kind: FrameKind.bundle, requestId: 0, from: 'vp4' }, encodeBundle([text('b1'), text('b2')]), consensus, (d) => asVp4.sign(d)),
+      encodeFrame({ kind: FrameKind.bundle, requestId: 0, from: 'vp4' }, encodeBundle([text('torn'), text('bundle')]).subarray(0, 14), consensus, (d) => asVp4.sign(d)),
+      // A bundle signed for another channel.
+      encodeFrame({ kind: FrameKind.bundle, requestId: 0, from: 'vp4' }, encodeBundle([text('x1'), text('x2')]), { ...consensus, channel: 'sync' }, (d) => asVp4.sign(d)),
       encodeFrame(message('vp4'), text('two'), consensus, (d) => asVp4.sign(d)),
     ];
     for (const frame of frames) stream.send(frame);
     await waitFor('the last honest frame', () => delivered.includes('vp4:two'));
-    assert.deepEqual(delivered, ['vp4:one', 'vp4:two']);
+    assert.deepEqual(delivered, ['vp4:one', 'vp4:b1', 'vp4:b2', 'vp4:two']);
     const { dropped } = vp0.stats();
     assert.deepEqual(
       { unsigned: dropped.unsigned, badSignature: dropped.badSignature, wrongSender: dropped.wrongSender, malformed: dropped.malformed, oversizedInbound: dropped.oversizedInbound, unexpectedResponse: dropped.unexpectedResponse },
-      { unsigned: 1, badSignature: 3, wrongSender: 1, malformed: 1, oversizedInbound: 1, unexpectedResponse: 1 },
+      { unsigned: 1, badSignature: 4, wrongSender: 1, malformed: 2, oversizedInbound: 1, unexpectedResponse: 1 },
     );
     assert.deepEqual(vp0.connected().map((peer) => peer.id), ['vp4']);
   });

@@ -86,6 +86,28 @@ describe('a network of four validators and one non-validating peer', () => {
     assert.deepEqual(received, Array.from({ length: 200 }, (_, i) => `vp1>vp2:consensus:${i}`));
   });
 
+  test('what one turn sends to a member travels as one bundle, in order, interleaved with requests', async () => {
+    received.length = 0;
+    const vp1 = byId('vp1');
+    byId('vp0').onRequest('transaction', async (_from, payload) => payload);
+    const before = vp1.stats();
+    for (let i = 0; i < 50; i++) vp1.broadcast('transaction', Buffer.from(`b${i}`));
+    vp1.send('vp0', 'transaction', Buffer.from('only to vp0'));
+    const echoed = vp1.request('vp0', 'transaction', Buffer.from('asked'), 5_000);
+    vp1.send('vp0', 'transaction', Buffer.from('after the request'));
+    assert.equal(Buffer.from(await echoed).toString(), 'asked');
+    await waitFor('152 messages', () => received.length >= 152);
+    const after = vp1.stats();
+    // Per validator one bundle (vp0: then the request frame, then one more plain frame).
+    assert.equal(after.messagesSent - before.messagesSent, 152);
+    assert.equal(after.framesSent - before.framesSent, 3 + 2);
+    const at = (to: string) => received.filter((line) => line.startsWith(`vp1>${to}:`)).map((line) => line.split(':')[2]);
+    const broadcasts = Array.from({ length: 50 }, (_, i) => `b${i}`);
+    assert.deepEqual(at('vp0'), [...broadcasts, 'only to vp0', 'after the request']);
+    assert.deepEqual(at('vp2'), broadcasts);
+    assert.deepEqual(at('vp3'), broadcasts);
+  });
+
   test('broadcast reaches every other validator, not the non-validating peer', async () => {
     received.length = 0;
     byId('vp2').broadcast('transaction', Buffer.from('tx'));
