@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerChaincodeCommands } from './commands/chaincode.ts';
 import { registerEventsCommands } from './commands/events.ts';
+import { registerMembersrvcCommands } from './commands/membersrvc.ts';
 import { registerNetworkCommands } from './commands/network.ts';
 import { registerNodeCommands } from './commands/node.ts';
 import { createContext, type CliContext, type CliIo } from './context.ts';
@@ -39,6 +40,7 @@ export function buildCli(io: CliIo, cwd: string, env: NodeJS.ProcessEnv): { prog
   registerChaincodeCommands(program, context);
   registerNetworkCommands(program, context);
   registerEventsCommands(program, context);
+  registerMembersrvcCommands(program, context);
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return { program, context };
 }

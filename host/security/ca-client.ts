@@ -1,0 +1,127 @@
+// A member's client of the CA's HTTP API (host/membersrvc/ca-server.ts): enrolls, asks for TCert
+// batches and a validator certificate, registers and revokes users. Each signed request is built
+// with the member's enrollment key from host/security/ca-requests.ts.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  registerRequestBytes,
+  requestBytes,
+  revokeRequestBytes,
+  tcertRequestBytes,
+  validatorCertRequestBytes,
+  type CaCertificates,
+  type EnrollResponse,
+  type NewUser,
+  type RevocationList,
+} from './ca-requests.ts';
+import { signBytes } from './keys.ts';
+
+export class CaClientError extends Error {
+  override name = 'CaClientError';
+  readonly status: number;
+
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const CA_TIMEOUT_MS = 30_000;
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
+
+/** http://host:port from "host:port" (0.0.0.0 → 127.0.0.1) or a URL. */
+export function caBaseUrl(address: string): string {
+  const trimmed = address.trim().replace(/\/+$/, '');
+  if (/^https?:\/\//.test(trimmed)) return trimmed;
+  return `http://${trimmed.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^:/, '127.0.0.1:')}`;
+}
+
+export interface Enrollment {
+  enrollId: string;
+  privateKey: KeyObject;
+  ecert: Uint8Array;
+  kdfKey: Uint8Array;
+  caCerts: CaCertificates;
+}
+
+export class CaClient {
+  readonly baseUrl: string;
+
+  constructor(address: string) {
+    this.baseUrl = caBaseUrl(address);
+  }
+
+  async #call(path: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(CA_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      throw new CaClientError(`Cannot reach membership services at ${this.baseUrl}: ${cause?.code ?? (error as Error).message}`, 0);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new CaClientError(`Membership services at ${this.baseUrl} answered ${path} with something that is not JSON (HTTP ${response.status})`, response.status);
+    }
+    if (response.status !== 200) throw new CaClientError((parsed as { Error?: string }).Error ?? `HTTP ${response.status}`, response.status);
+    return parsed;
+  }
+
+  async caCertificates(): Promise<CaCertificates> {
+    return (await this.#call('/ca/certs')) as CaCertificates;
+  }
+
+  /** Enrolls with a fresh P-256 key; the private key never leaves this process. */
+  async enroll(enrollId: string, enrollSecret: string): Promise<Enrollment> {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const spki = b64(new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })));
+    const signature = b64(signBytes(privateKey, requestBytes('enroll', [enrollId, spki])));
+    const answer = (await this.#call('/eca/enroll', { enrollId, enrollSecret, publicKey: spki, signature })) as EnrollResponse;
+    return {
+      enrollId,
+      privateKey,
+      ecert: new Uint8Array(Buffer.from(answer.ecert, 'base64')),
+      kdfKey: new Uint8Array(Buffer.from(answer.kdfKey, 'base64')),
+      caCerts: answer.caCerts,
+    };
+  }
+
+  async tcerts(enrollment: Pick<Enrollment, 'enrollId' | 'privateKey'>, count: number, attributes: string[] = []): Promise<Uint8Array[]> {
+    const body = { enrollId: enrollment.enrollId, count, attributes, timestamp: Date.now() };
+    const signature = b64(signBytes(enrollment.privateKey, tcertRequestBytes(body)));
+    const answer = (await this.#call('/tca/tcerts', { ...body, signature })) as { tcerts: string[] };
+    return answer.tcerts.map((t) => new Uint8Array(Buffer.from(t, 'base64')));
+  }
+
+  async validatorCert(enrollment: Pick<Enrollment, 'enrollId' | 'privateKey'>, peerPublicKey: Uint8Array): Promise<Uint8Array> {
+    const body = { enrollId: enrollment.enrollId, peerPublicKey: b64(peerPublicKey), timestamp: Date.now() };
+    const signature = b64(signBytes(enrollment.privateKey, validatorCertRequestBytes(body)));
+    const answer = (await this.#call('/tlsca/validator', { ...body, signature })) as { cert: string };
+    return new Uint8Array(Buffer.from(answer.cert, 'base64'));
+  }
+
+  async register(registrar: Pick<Enrollment, 'enrollId' | 'privateKey'>, user: NewUser): Promise<string> {
+    const body = { registrar: registrar.enrollId, user, timestamp: Date.now() };
+    const signature = b64(signBytes(registrar.privateKey, registerRequestBytes(body)));
+    return ((await this.#call('/eca/register', { ...body, signature })) as { secret: string }).secret;
+  }
+
+  async revoke(registrar: Pick<Enrollment, 'enrollId' | 'privateKey'>, target: string): Promise<number> {
+    const body = { registrar: registrar.enrollId, target, timestamp: Date.now() };
+    const signature = b64(signBytes(registrar.privateKey, revokeRequestBytes(body)));
+    return ((await this.#call('/eca/revoke', { ...body, signature })) as { revoked: number }).revoked;
+  }
+
+  async revocationList(): Promise<RevocationList> {
+    return (await this.#call('/eca/crl')) as RevocationList;
+  }
+}

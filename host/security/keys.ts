@@ -1,0 +1,81 @@
+// P-256 keys as this system moves them around: node:crypto KeyObjects for signing and verifying
+// (native, the fast path), raw points and scalars for the TCert key derivation (@noble/curves),
+// and the conversions between them.
+import { createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
+
+const ORDER = p256.Point.Fn.ORDER;
+/** Bytes of HMAC output reduced to a scalar: 16 more than the order's 32, so the bias is below 2^-128. */
+const SCALAR_SOURCE_BYTES = 48;
+
+function b64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
+}
+
+function bigintFrom(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+}
+
+function bytes32(n: bigint): Uint8Array {
+  return new Uint8Array(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
+}
+
+/** The uncompressed point (65 bytes, 0x04 ‖ x ‖ y) of a P-256 public key. */
+export function publicPoint(key: KeyObject): Uint8Array {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.crv !== 'P-256' || !jwk.x || !jwk.y) throw new Error('not a P-256 public key');
+  return new Uint8Array(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]));
+}
+
+export function privateScalar(key: KeyObject): bigint {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.crv !== 'P-256' || !jwk.d) throw new Error('not a P-256 private key');
+  return bigintFrom(Buffer.from(jwk.d, 'base64url'));
+}
+
+export function publicKeyFromPoint(point: Uint8Array): KeyObject {
+  if (point.length !== 65 || point[0] !== 4) throw new Error('not an uncompressed P-256 point');
+  return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)) }, format: 'jwk' });
+}
+
+export function privateKeyFromScalar(d: bigint): KeyObject {
+  const point = p256.Point.BASE.multiply(d).toBytes(false);
+  return createPrivateKey({
+    key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)), d: b64url(bytes32(d)) },
+    format: 'jwk',
+  });
+}
+
+/** k = HMAC-SHA256(kdfKey, "weft-tcert" ‖ i ‖ nonce) for i = 0, 1, reduced into [1, n-1]. */
+export function tcertScalar(kdfKey: Uint8Array, nonce: Uint8Array): bigint {
+  const parts: Buffer[] = [];
+  for (let i = 0; Buffer.concat(parts).length < SCALAR_SOURCE_BYTES; i++) {
+    parts.push(createHmac('sha256', kdfKey).update('weft-tcert').update(Uint8Array.of(i)).update(nonce).digest());
+  }
+  return (bigintFrom(Buffer.concat(parts).subarray(0, SCALAR_SOURCE_BYTES)) % (ORDER - 1n)) + 1n;
+}
+
+/** The CA's side: TCert public key = ECert public key + k·G. Only the CA and the owner know k. */
+export function deriveTCertPublicKey(ecertPublicKey: KeyObject, kdfKey: Uint8Array, nonce: Uint8Array): KeyObject {
+  const point = p256.Point.fromBytes(publicPoint(ecertPublicKey)).add(p256.Point.BASE.multiply(tcertScalar(kdfKey, nonce)));
+  return publicKeyFromPoint(point.toBytes(false));
+}
+
+/** The owner's side: TCert private key = ECert private key + k (mod n). */
+export function deriveTCertPrivateKey(ecertPrivateKey: KeyObject, kdfKey: Uint8Array, nonce: Uint8Array): KeyObject {
+  return privateKeyFromScalar((privateScalar(ecertPrivateKey) + tcertScalar(kdfKey, nonce)) % ORDER);
+}
+
+/** ECDSA P-256 over SHA-256, DER-encoded signature (what openssl and Fabric's Go crypto produce). */
+export function signBytes(key: KeyObject, message: Uint8Array): Uint8Array {
+  return new Uint8Array(sign('sha256', message, { key, dsaEncoding: 'der' }));
+}
+
+/** Never throws: a malformed signature or key is simply not a valid signature. */
+export function verifyBytes(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return verify('sha256', message, { key, dsaEncoding: 'der' }, signature);
+  } catch {
+    return false;
+  }
+}
