@@ -1,4 +1,5 @@
-// `npm run build`: compiles every chaincode folder under chaincode/ and chaincode/fixtures/ into
+// `npm run build`: compiles every chaincode folder under chaincode/ (and one level down in a group
+// folder such as chaincode/blockbench/) and chaincode/fixtures/ into
 // <folder>/build/<name>.wasm. A folder is skipped while its output is newer than its sources,
 // sdk-as/, asconfig.json, the build wrapper, the module checks and the ABI table, so
 // `npm test`'s pretest is quick when nothing changed. AssemblyScript folders compile in worker threads (one asc per worker); `index.wat`
@@ -82,13 +83,25 @@ async function subdirectories(dir: string): Promise<string[]> {
   }
 }
 
-/** Every chaincode folder (those with an entry), chaincodes first, then fixtures, each sorted by name. */
+/**
+ * Every chaincode folder (those with an entry), chaincodes first, then fixtures, each sorted by
+ * name. A folder without an entry is a group (e.g. `blockbench/`): its subfolders with an entry
+ * are chaincodes too, labelled `group/name` (one level only).
+ */
 export async function discoverChaincodes(root: string = CHAINCODE_ROOT): Promise<ChaincodeFolder[]> {
   const found: ChaincodeFolder[] = [];
   for (const name of await subdirectories(root)) {
     if (name === FIXTURES_DIR || name === BUILD_DIR) continue;
     const folder = await describeFolder(join(root, name), name, false);
-    if (folder) found.push(folder);
+    if (folder) {
+      found.push(folder);
+      continue;
+    }
+    for (const member of await subdirectories(join(root, name))) {
+      if (member === BUILD_DIR) continue;
+      const grouped = await describeFolder(join(root, name, member), `${name}/${member}`, false);
+      if (grouped) found.push(grouped);
+    }
   }
   for (const name of await subdirectories(join(root, FIXTURES_DIR))) {
     const folder = await describeFolder(join(root, FIXTURES_DIR, name), `${FIXTURES_DIR}/${name}`, true);

@@ -17,10 +17,16 @@ const EXAMPLES = [
   'chaincode_example04', 'chaincode_example05', 'eventsender', 'map', 'passthru',
 ];
 
+/** The BLOCKBENCH workloads, one level down in the chaincode/blockbench/ group folder. */
+const BLOCKBENCH = ['cpuheavy', 'donothing', 'ioheavy', 'kvstore', 'smallbank'];
+
 test('discovery finds every example and fixture, with its kind', async () => {
   const folders = await discoverChaincodes();
-  const examples = folders.filter((f) => !f.fixture).map((f) => f.name);
+  const examples = folders.filter((f) => !f.fixture && !f.label.includes('/')).map((f) => f.name);
   assert.deepEqual(examples, EXAMPLES);
+  const grouped = folders.filter((f) => !f.fixture && f.label.includes('/'));
+  assert.deepEqual(grouped.map((f) => f.label), BLOCKBENCH.map((name) => `blockbench/${name}`));
+  assert.ok(grouped[3]!.outFile.endsWith(join('chaincode', 'blockbench', 'kvstore', 'build', 'kvstore.wasm')));
   const fixtures = new Map(folders.filter((f) => f.fixture).map((f) => [f.name, f]));
   assert.equal(fixtures.get('garbage_raw')?.kind, 'wat');
   assert.equal(fixtures.get('infinite_loop')?.kind, 'assemblyscript');
