@@ -22,7 +22,7 @@ import {
 } from '../protocol/messages.ts';
 import type { ChaincodeRuntime } from '../runtime/runtime.ts';
 import { StateOverlay } from '../runtime/state-overlay.ts';
-import type { ExecutionHost, ExecutionResult, PreparedChaincode, TransactionContext } from '../runtime/types.ts';
+import type { CallerIdentity, ExecutionHost, ExecutionResult, PreparedChaincode, TransactionContext } from '../runtime/types.ts';
 import type { PeerEvents } from './events.ts';
 import { chaincodeName, timestampNow } from './transactions.ts';
 
@@ -45,6 +45,9 @@ export function notDeployedMessage(name: string): string {
 /** The ledger as the executor uses it: the LedgerApi plus its head block's summary. */
 export type ExecutorLedger = LedgerApi & { head(): LedgerHead };
 
+/** A transaction's admission before it runs: its caller, or the reason it is rejected. */
+export type Admission = { ok: true; caller: CallerIdentity | null } | { ok: false; error: string };
+
 export interface ExecutorOptions {
   /** Called for every executed transaction with the fuel it used (metrics). */
   onFuel?: (fuelUsed: number) => void;
@@ -61,6 +64,7 @@ export class Executor {
   readonly #txidsByBlock = new Map<number, string[]>();
   readonly #rejections = new Map<string, { error: string; blockNumber: number }>();
   #queue: Promise<unknown> = Promise.resolve();
+  #admit: ((transaction: Transaction) => Promise<Admission>) | undefined;
   #stateValid = true;
 
   constructor(ledger: ExecutorLedger, runtime: ChaincodeRuntime, events: PeerEvents, options: ExecutorOptions = {}) {
@@ -77,6 +81,14 @@ export class Executor {
       const block = await this.#ledger.getBlock(n);
       if (block) this.#rememberTxids(n, block.transactions.map((t) => t.txid));
     }
+  }
+
+  /**
+   * With security on (host/security/peer-security.ts): certificate, signature and replay checks
+   * before a transaction may reach chaincode. Must be deterministic: every validator decides alike.
+   */
+  setAdmission(admit: (transaction: Transaction) => Promise<Admission>): void {
+    this.#admit = admit;
   }
 
   /** While false (state transfer under way), queries are refused with Fabric's text. */
@@ -124,9 +136,14 @@ export class Executor {
       if (txidsInBlock.has(transaction.txid) || this.#recentTxids.has(transaction.txid)) {
         outcome = { ok: false, error: `duplicate transaction ${transaction.txid}`, event: null };
       } else {
-        const overlay = new StateOverlay(block);
-        outcome = this.#execute(transaction, overlay);
-        if (outcome.ok) block.apply(overlay.writes());
+        const admission: Admission = this.#admit ? await this.#admit(transaction) : { ok: true, caller: null };
+        if (!admission.ok) {
+          outcome = { ok: false, error: admission.error, event: null };
+        } else {
+          const overlay = new StateOverlay(block);
+          outcome = this.#execute(transaction, overlay, admission.caller);
+          if (outcome.ok) block.apply(overlay.writes());
+        }
       }
       chaincodeEvents.push(outcome.event ?? emptyEvent());
       if (outcome.ok) {
@@ -196,10 +213,10 @@ export class Executor {
     return { ok: true, transaction };
   }
 
-  #execute(transaction: Transaction, overlay: StateOverlay): Outcome {
+  #execute(transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
     try {
-      if (transaction.type === TransactionType.CHAINCODE_DEPLOY) return this.#deploy(transaction, overlay);
-      if (transaction.type === TransactionType.CHAINCODE_INVOKE) return this.#invoke(transaction, overlay);
+      if (transaction.type === TransactionType.CHAINCODE_DEPLOY) return this.#deploy(transaction, overlay, caller);
+      if (transaction.type === TransactionType.CHAINCODE_INVOKE) return this.#invoke(transaction, overlay, caller);
       return { ok: false, error: `unsupported transaction type ${transaction.type}`, event: null };
     } catch (error) {
       // Decoding or preparation failed on bytes every peer sees alike: a deterministic rejection.
@@ -207,7 +224,7 @@ export class Executor {
     }
   }
 
-  #deploy(transaction: Transaction, overlay: StateOverlay): Outcome {
+  #deploy(transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
     let deployment: ChaincodeDeploymentSpec;
     try {
       deployment = ChaincodeDeploymentSpecCodec.decode(transaction.payload);
@@ -225,10 +242,10 @@ export class Executor {
     }
     const prepared = this.#runtime.prepare(deployment.codePackage);
     registry.put(name, transaction.payload);
-    return this.#run(transaction, name, prepared, 'init', spec, overlay);
+    return this.#run(transaction, name, prepared, 'init', spec, overlay, caller);
   }
 
-  #invoke(transaction: Transaction, overlay: StateOverlay): Outcome {
+  #invoke(transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
     let spec: ChaincodeSpec;
     try {
       spec = ChaincodeInvocationSpecCodec.decode(transaction.payload).chaincodeSpec;
@@ -238,7 +255,7 @@ export class Executor {
     const name = spec.chaincodeID.name;
     const prepared = this.#chaincode(name, overlay);
     if (!prepared) return { ok: false, error: notDeployedMessage(name), event: null };
-    return this.#run(transaction, name, prepared, 'invoke', spec, overlay);
+    return this.#run(transaction, name, prepared, 'invoke', spec, overlay, caller);
   }
 
   #run(
@@ -248,13 +265,14 @@ export class Executor {
     entry: 'init' | 'invoke',
     spec: ChaincodeSpec,
     overlay: StateOverlay,
+    caller: CallerIdentity | null,
   ): Outcome {
     const result = this.#runtime.execute({
       chaincodeName: name,
       chaincode,
       entry,
       args: spec.ctorMsg.args,
-      context: transactionContext(transaction.txid, transaction.timestamp ?? { seconds: 0, nanos: 0 }, spec),
+      context: transactionContext(transaction.txid, transaction.timestamp ?? { seconds: 0, nanos: 0 }, spec, caller),
       host: this.#host(overlay),
       readOnly: false,
     });
@@ -292,7 +310,7 @@ export class Executor {
   }
 
   /** Runs a query read-only on committed state; throws Fabric's composed error text. */
-  query(spec: ChaincodeSpec): Uint8Array {
+  query(spec: ChaincodeSpec, caller: CallerIdentity | null = null): Uint8Array {
     if (!this.#stateValid) throw new Error('Error: state may be inconsistent, cannot query');
     const name = spec.chaincodeID.name;
     const chaincode = this.#chaincode(name, this.#ledger);
@@ -303,7 +321,7 @@ export class Executor {
       chaincode,
       entry: 'query',
       args: spec.ctorMsg.args,
-      context: transactionContext(randomUUID(), timestampNow(), spec),
+      context: transactionContext(randomUUID(), timestampNow(), spec, caller),
       host: this.#host(overlay),
       readOnly: true,
     });
@@ -330,7 +348,7 @@ function emptyEvent(): ChaincodeEvent {
 }
 
 /** The chaincode's view of its transaction; the payload is encoded only if the chaincode asks. */
-function transactionContext(txid: string, timestamp: { seconds: number; nanos: number }, spec: ChaincodeSpec): TransactionContext {
+function transactionContext(txid: string, timestamp: { seconds: number; nanos: number }, spec: ChaincodeSpec, caller: CallerIdentity | null): TransactionContext {
   let payload: Uint8Array | undefined;
   return {
     txid,
@@ -339,6 +357,6 @@ function transactionContext(txid: string, timestamp: { seconds: number; nanos: n
       payload ??= ChaincodeSpecCodec.encode(spec);
       return payload;
     },
-    caller: null,
+    caller,
   };
 }

@@ -14,6 +14,10 @@ import { silentLogger, type Logger } from '../logging.ts';
 import { TransactionCodec, type Block, type BlockchainInfo, type ChaincodeSpec, type Transaction } from '../protocol/messages.ts';
 import { buildRestServer, type PeerApi, type PeerEndpoint, type TransactionStatus } from '../rest/server.ts';
 import { ChaincodeRuntime } from '../runtime/runtime.ts';
+import type { CallerIdentity } from '../runtime/types.ts';
+import { PeerSecurity } from '../security/peer-security.ts';
+import type { RegistrarApi } from '../rest/registrar.ts';
+import type { SecureOptions } from '../rest/server.ts';
 import { setUpConsensus, type ConsensusParts } from './consensus-setup.ts';
 import { PeerEvents } from './events.ts';
 import { Executor, notDeployedMessage } from './executor.ts';
@@ -60,6 +64,8 @@ export class Peer implements PeerApi {
   #eventHub: EventHub | undefined;
   #eventsAddress: string | undefined;
   readonly #pendingDeploys = new Set<string>();
+  /** Membership services on this peer (security.enabled), once started. */
+  #security: PeerSecurity | undefined;
 
   constructor(options: PeerOptions) {
     this.config = options.config;
@@ -90,8 +96,8 @@ export class Peer implements PeerApi {
   }
 
   async start(): Promise<void> {
-    if (this.securityEnabled) {
-      throw new Error('security.enabled is true, but membership services are not available in this version of weft yet');
+    if (this.securityEnabled && this.config.bool('security.privacy')) {
+      throw new Error('security.privacy is true, but confidentiality (privacy mode) is not available in this version of weft');
     }
     await mkdir(this.dataDir, { recursive: true });
     await this.#claimPidFile();
@@ -102,6 +108,7 @@ export class Peer implements PeerApi {
       this.#runtime = new ChaincodeRuntime();
       this.#executor = new Executor(this.#ledger, this.#runtime, this.events);
       await this.#executor.open();
+      if (this.securityEnabled) await this.#startSecurity(this.#executor, this.#ledger);
       this.events.on('block', ({ block }) => this.#forgetCommittedDeploys(block.transactions));
       this.events.on('rejection', ({ transaction }) => this.#pendingDeploys.delete(transaction.txid));
       this.#parts = await setUpConsensus({ config: this.config, dataDir: this.dataDir, ledger: this.#ledger, executor: this.#executor, log: this.log });
@@ -133,10 +140,57 @@ export class Peer implements PeerApi {
     this.#consensus = undefined;
     await this.#parts?.stop();
     this.#parts = undefined;
+    this.#security?.stop();
+    this.#security = undefined;
     await this.#ledger?.close();
     this.#ledger = undefined;
     await this.#releasePidFile();
     this.log.notice('Peer stopped', { id: this.id });
+  }
+
+  /** Enrolls the peer, pins the CA certificates, and makes every transaction pass the security checks before it runs. */
+  async #startSecurity(executor: Executor, ledger: Ledger): Promise<void> {
+    const security = new PeerSecurity({ config: this.config, dataDir: this.dataDir, log: this.log.child('security') });
+    await security.start();
+    this.#security = security;
+    executor.setAdmission((transaction) => security.checkForExecution(transaction, ledger));
+  }
+
+  /** Membership services of this peer; undefined while security is off. */
+  get security(): PeerSecurity | undefined {
+    return this.#security;
+  }
+
+  /** /registrar: logins on this peer (Fabric's Devops Login). */
+  get registrar(): RegistrarApi {
+    const pattern = new RegExp(this.config.string('rest.validPatterns.enrollmentID') || '^\\w+$');
+    const need = (): PeerSecurity => {
+      if (!this.#security) throw new Error('Security functionality must be enabled.');
+      return this.#security;
+    };
+    return {
+      securityEnabled: this.securityEnabled,
+      enrollmentIdPattern: pattern,
+      login: (id, secret) => need().login(id, secret),
+      isLoggedIn: async (id) => (this.#security ? this.#security.isLoggedIn(id) : false),
+      logout: (id) => need().logout(id),
+      ecertPem: (id) => need().ecertPem(id),
+      tcertsPem: (id, count) => need().tcertsPem(id, count),
+    };
+  }
+
+  /** With security on: the transaction signed for its secureContext user, checked as a validator will. */
+  async #secure(transaction: Transaction, spec: ChaincodeSpec, options: SecureOptions): Promise<Transaction> {
+    if (!this.#security) return transaction;
+    const signed = await this.#security.sign(transaction, spec.secureContext, spec.attributes, options);
+    const checked = this.#security.checkForSubmission(signed);
+    if (!checked.ok) throw new Error(checked.error);
+    return signed;
+  }
+
+  async #queryCaller(spec: ChaincodeSpec, options: SecureOptions): Promise<CallerIdentity | null> {
+    if (!this.#security) return null;
+    return this.#security.queryCaller(newInvokeTransaction(spec, timestampNow()), spec.secureContext, spec.attributes, options);
   }
 
   async #claimPidFile(): Promise<void> {
@@ -183,7 +237,7 @@ export class Peer implements PeerApi {
 
   // ---- PeerApi (served over REST)
 
-  async deploy(spec: ChaincodeSpec, codePackage: Uint8Array | undefined): Promise<string> {
+  async deploy(spec: ChaincodeSpec, codePackage: Uint8Array | undefined, options: SecureOptions = {}): Promise<string> {
     const code = codePackage ?? (await loadChaincodeCode(resolve(this.#cwd, spec.chaincodeID.path)));
     const transaction = newDeployTransaction(spec, code, timestampNow());
     const name = transaction.txid;
@@ -193,24 +247,24 @@ export class Peer implements PeerApi {
     // The runtime caches the prepared module by code hash, so execution does not prepare it twice.
     if (!this.#runtime) throw new Error('peer is not running');
     this.#runtime.prepare(code);
-    await this.#submit(transaction);
+    await this.#submit(await this.#secure(transaction, spec, options));
     if (this.#pendingDeploys.size < PENDING_DEPLOYS_MAX) this.#pendingDeploys.add(name);
     return name;
   }
 
-  async invoke(spec: ChaincodeSpec, idGenerationAlg = ''): Promise<string> {
+  async invoke(spec: ChaincodeSpec, idGenerationAlg = '', options: SecureOptions = {}): Promise<string> {
     const name = spec.chaincodeID.name;
     // A lone peer knows every deploy, so it can refuse at once. In a network the deploy may have been
     // sent through another peer and not be committed here yet: as Fabric, submit, and let execution
     // reject the invoke if the chaincode really does not exist.
     if (!this.#parts?.transport && !this.executor.isDeployed(name) && !this.#pendingDeploys.has(name)) throw new Error(notDeployedMessage(name));
     const transaction = newInvokeTransaction(spec, timestampNow(), idGenerationAlg);
-    await this.#submit(transaction);
+    await this.#submit(await this.#secure(transaction, spec, options));
     return transaction.txid;
   }
 
-  async query(spec: ChaincodeSpec): Promise<Uint8Array> {
-    return this.executor.query(spec);
+  async query(spec: ChaincodeSpec, options: SecureOptions = {}): Promise<Uint8Array> {
+    return this.executor.query(spec, await this.#queryCaller(spec, options));
   }
 
   async #submit(transaction: Transaction): Promise<void> {

@@ -1,6 +1,7 @@
 // Building transactions from a client's ChaincodeSpec, as Fabric v0.6's Devops did: deploy names
 // the chaincode by a hash of its code and constructor (txid = name), invoke gets a v4 UUID or,
-// with idGenerationAlg "sha256", a hash of its arguments.
+// with idGenerationAlg "sha256", a hash of its arguments. The spec's metadata goes into the
+// transaction's metadata field, where a signed transaction's caller metadata lives.
 import { createHash, randomUUID } from 'node:crypto';
 import { cryptoHash } from '../protocol/hash.ts';
 import {
@@ -8,6 +9,7 @@ import {
   ChaincodeIDCodec,
   ChaincodeInputCodec,
   ChaincodeInvocationSpecCodec,
+  ChaincodeSpecCodec,
   TransactionType,
   emptyTransaction,
   type ChaincodeSpec,
@@ -53,11 +55,32 @@ export function sha256TransactionId(args: Uint8Array[]): string {
 
 export const TRANSACTION_ID_ALGORITHMS = ['', 'sha256'] as const;
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The spec as the payload carries it: its metadata travels in Transaction.metadata instead
+ * (Fabric's GetCallerMetadata), so the payload (GetPayload) can be signed into the metadata
+ * without signing itself.
+ */
+function payloadSpec(spec: ChaincodeSpec): ChaincodeSpec {
+  return spec.metadata.length === 0 ? spec : { ...spec, metadata: EMPTY };
+}
+
+/** The ChaincodeSpec bytes chaincode gets from GetPayload for a transaction (as the executor decodes them). */
+export function payloadBytes(transaction: Transaction): Uint8Array {
+  const spec =
+    transaction.type === TransactionType.CHAINCODE_DEPLOY
+      ? ChaincodeDeploymentSpecCodec.decode(transaction.payload).chaincodeSpec
+      : ChaincodeInvocationSpecCodec.decode(transaction.payload).chaincodeSpec;
+  return ChaincodeSpecCodec.encode(spec);
+}
+
 export function newDeployTransaction(spec: ChaincodeSpec, code: Uint8Array, timestamp: Timestamp): Transaction {
   const name = chaincodeName(code, spec.ctorMsg.args);
-  const namedSpec: ChaincodeSpec = { ...spec, chaincodeID: { path: spec.chaincodeID.path, name } };
+  const namedSpec: ChaincodeSpec = { ...payloadSpec(spec), chaincodeID: { path: spec.chaincodeID.path, name } };
   return {
     ...emptyTransaction(),
+    metadata: spec.metadata,
     type: TransactionType.CHAINCODE_DEPLOY,
     chaincodeID: ChaincodeIDCodec.encode(namedSpec.chaincodeID),
     payload: ChaincodeDeploymentSpecCodec.encode({ chaincodeSpec: namedSpec, codePackage: code, execEnv: 0 }),
@@ -73,9 +96,10 @@ export function newInvokeTransaction(spec: ChaincodeSpec, timestamp: Timestamp, 
   const txid = idGenerationAlg === 'sha256' ? sha256TransactionId(spec.ctorMsg.args) : randomUUID();
   return {
     ...emptyTransaction(),
+    metadata: spec.metadata,
     type: TransactionType.CHAINCODE_INVOKE,
     chaincodeID: ChaincodeIDCodec.encode({ path: '', name: spec.chaincodeID.name }),
-    payload: ChaincodeInvocationSpecCodec.encode({ chaincodeSpec: spec, idGenerationAlg }),
+    payload: ChaincodeInvocationSpecCodec.encode({ chaincodeSpec: payloadSpec(spec), idGenerationAlg }),
     txid,
     timestamp,
   };

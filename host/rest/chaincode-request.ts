@@ -1,7 +1,8 @@
 // POST /chaincode: Fabric v0.6's JSON-RPC 2.0 envelope, checked in Fabric's order with its
 // codes, messages and HTTP statuses (core/rest/rest_api.go, reference §1.3). Keys are matched
 // case-insensitively, as Go's encoding/json does ("ID", "Function" work).
-import { ARGS_BYTES_MAX, ARGS_COUNT_MAX, CHAINCODE_NAME_BYTES_MAX, MODULE_BYTES_MAX } from '../protocol/limits.ts';
+import { ARGS_BYTES_MAX, ARGS_COUNT_MAX, CHAINCODE_NAME_BYTES_MAX, MEMBERSHIP_INPUT_BYTES_MAX, MODULE_BYTES_MAX } from '../protocol/limits.ts';
+import { ATTRIBUTE_NAME_BYTES_MAX, CERT_ATTRIBUTES_MAX } from '../security/cert-format.ts';
 import { emptyChaincodeSpec, type ChaincodeSpec } from '../protocol/messages.ts';
 
 export type RpcId = string | number;
@@ -35,7 +36,7 @@ export type EnvelopeResult =
   | { kind: 'request'; method: ChaincodeMethod; params: Record<string, unknown>; id: RpcId | null; notification: boolean };
 
 export type SpecResult =
-  | { ok: true; spec: ChaincodeSpec; codePackage?: Uint8Array; idGenerationAlg: string }
+  | { ok: true; spec: ChaincodeSpec; codePackage?: Uint8Array; idGenerationAlg: string; signMetadata: boolean }
   | { ok: false; error: RpcError };
 
 type JsonObject = Record<string, unknown>;
@@ -192,7 +193,29 @@ export function readChaincodeSpec(method: ChaincodeMethod, params: JsonObject, s
     if (!Array.isArray(attributes) || attributes.some((a) => typeof a !== 'string')) {
       return { ok: false, error: RpcErrors.parse('Error unmarshalling chaincode request payload: attributes must be an array of strings') };
     }
+    if (attributes.length > CERT_ATTRIBUTES_MAX || attributes.some((a: string) => a === '' || Buffer.byteLength(a) > ATTRIBUTE_NAME_BYTES_MAX)) {
+      return { ok: false, error: RpcErrors.invalidParams(`attributes: at most ${CERT_ATTRIBUTES_MAX} names of 1 to ${ATTRIBUTE_NAME_BYTES_MAX} bytes.`) };
+    }
     spec.attributes = attributes as string[];
+  }
+  // Fabric's ChaincodeSpec.metadata: bytes, base64 in JSON (the caller metadata chaincode reads).
+  const metadata = field(params, 'metadata');
+  if (metadata !== undefined && metadata !== null) {
+    if (typeof metadata !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(metadata)) {
+      return { ok: false, error: RpcErrors.parse('Error unmarshalling chaincode request payload: metadata must be base64') };
+    }
+    spec.metadata = new Uint8Array(Buffer.from(metadata, 'base64'));
+    if (spec.metadata.length > MEMBERSHIP_INPUT_BYTES_MAX) {
+      return { ok: false, error: RpcErrors.invalidParams(`metadata too large: more than ${MEMBERSHIP_INPUT_BYTES_MAX} bytes.`) };
+    }
+  }
+  // weft extension: the peer signs payload ‖ binding with the user's enrollment key into the metadata.
+  const signMetadata = field(params, 'signMetadata');
+  if (signMetadata !== undefined && signMetadata !== null && typeof signMetadata !== 'boolean') {
+    return { ok: false, error: RpcErrors.parse('Error unmarshalling chaincode request payload: signMetadata must be true or false') };
+  }
+  if (signMetadata === true && !security.enabled) {
+    return { ok: false, error: RpcErrors.invalidParams('signMetadata needs security to be enabled.') };
   }
   const confidentiality = field(params, 'confidentialityLevel');
   if (confidentiality !== undefined && confidentiality !== null) {
@@ -224,7 +247,7 @@ export function readChaincodeSpec(method: ChaincodeMethod, params: JsonObject, s
     if (bytes.length > MODULE_BYTES_MAX) {
       return { ok: false, error: RpcErrors.invalidParams(`codePackage too large: ${bytes.length} bytes (at most ${MODULE_BYTES_MAX}).`) };
     }
-    return { ok: true, spec, codePackage: bytes, idGenerationAlg };
+    return { ok: true, spec, codePackage: bytes, idGenerationAlg, signMetadata: signMetadata === true };
   }
-  return { ok: true, spec, idGenerationAlg };
+  return { ok: true, spec, idGenerationAlg, signMetadata: signMetadata === true };
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Block, BlockchainInfo, ChaincodeSpec, Transaction } from '../protocol/messages.ts';
 import { blockJson, blockchainInfoJson, transactionJson, type Json } from './fabric-json.ts';
 import { RpcErrors, readChaincodeSpec, readEnvelope, type RpcError, type RpcId } from './chaincode-request.ts';
+import { registerRegistrarRoutes, type RegistrarApi } from './registrar.ts';
 
 /** A peer endpoint as /network/peers lists it. */
 export interface PeerEndpoint {
@@ -14,6 +15,11 @@ export interface PeerEndpoint {
   pkiID?: string;
 }
 
+/** How a secured transaction is signed (weft extension signMetadata: see host/security/peer-security.ts). */
+export interface SecureOptions {
+  signMetadata?: boolean;
+}
+
 /** An error whose message the REST layer passes on to the client as is. */
 export class ClientError extends Error {
   override name = 'ClientError';
@@ -22,12 +28,14 @@ export class ClientError extends Error {
 /** What the REST layer needs from the peer. */
 export interface PeerApi {
   readonly securityEnabled: boolean;
+  /** Logins and client certificates (/registrar); absent: the routes are not served. */
+  readonly registrar?: RegistrarApi;
   /** Submits a deploy; resolves with the chaincode name once accepted for ordering. */
-  deploy(spec: ChaincodeSpec, codePackage: Uint8Array | undefined): Promise<string>;
+  deploy(spec: ChaincodeSpec, codePackage: Uint8Array | undefined, options?: SecureOptions): Promise<string>;
   /** Submits an invoke; resolves with the txid once accepted for ordering. */
-  invoke(spec: ChaincodeSpec, idGenerationAlg?: string): Promise<string>;
+  invoke(spec: ChaincodeSpec, idGenerationAlg?: string, options?: SecureOptions): Promise<string>;
   /** Runs a query on committed state; rejects with Fabric's composed message on failure. */
-  query(spec: ChaincodeSpec): Promise<Uint8Array>;
+  query(spec: ChaincodeSpec, options?: SecureOptions): Promise<Uint8Array>;
   blockchainInfo(): BlockchainInfo;
   getBlock(blockNumber: number): Promise<Block | undefined>;
   getTransaction(txid: string): Promise<Transaction | undefined>;
@@ -80,10 +88,15 @@ async function handleChaincode(peer: PeerApi, request: FastifyRequest, reply: Fa
     return respond(200, rpcErrorBody(parsed.error, id));
   }
   const ok = (message: string): FastifyReply => respond(200, { jsonrpc: '2.0', result: { status: 'OK', message }, id });
+  if (peer.securityEnabled && peer.registrar) {
+    const user = parsed.spec.secureContext;
+    if (!peer.registrar.enrollmentIdPattern.test(user) || !(await peer.registrar.isLoggedIn(user))) return respond(200, rpcErrorBody(RpcErrors.registrationMissing(), id));
+  }
+  const secure = { signMetadata: parsed.signMetadata };
   try {
-    if (method === 'deploy') return ok(await peer.deploy(parsed.spec, parsed.codePackage));
-    if (method === 'invoke') return ok(await peer.invoke(parsed.spec, parsed.idGenerationAlg));
-    const result = await peer.query(parsed.spec);
+    if (method === 'deploy') return ok(await peer.deploy(parsed.spec, parsed.codePackage, secure));
+    if (method === 'invoke') return ok(await peer.invoke(parsed.spec, parsed.idGenerationAlg, secure));
+    const result = await peer.query(parsed.spec, secure);
     return ok(Buffer.from(result.buffer, result.byteOffset, result.byteLength).toString('utf8'));
   } catch (error) {
     const message = errorMessage(error);
@@ -119,6 +132,7 @@ export function buildRestServer(peer: PeerApi, options: RestOptions = {}): Fasti
   });
 
   app.post('/chaincode', (request, reply) => handleChaincode(peer, request, reply));
+  if (peer.registrar) registerRegistrarRoutes(app, peer.registrar);
 
   app.get('/chain', async (_request, reply) => {
     const info = peer.blockchainInfo();

@@ -1,0 +1,260 @@
+// A peer's membership services with security.enabled: the CA's certificates (fetched once from
+// peer.pki.eca.paddr, then pinned under the data directory), the peer's own enrollment
+// (security.enrollID), users' logins, TCert pools, signing the transactions submitted for a
+// logged-in user, and the checks every validator makes before a transaction may run.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CoreConfig } from '../config/core-config.ts';
+import type { Logger } from '../logging.ts';
+import type { LedgerApi } from '../ledger/types.ts';
+import type { Transaction } from '../protocol/messages.ts';
+import type { CallerIdentity } from '../runtime/types.ts';
+import { CaClient, type Enrollment } from './ca-client.ts';
+import { TCERT_BATCH_MAX, type CaCertificates } from './ca-requests.ts';
+import { parseCertificate, readCertFields, toPem } from './cert-format.ts';
+import { CertificateVerifier } from './cert-verifier.ts';
+import { CredentialStore } from './credentials.ts';
+import { deriveTCertPrivateKey, signBytes } from './keys.ts';
+import { NONCE_BYTES, signTransaction, transactionBinding, verifyTransaction, type TransactionCheck } from './transaction-security.ts';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { payloadBytes } from '../peer/transactions.ts';
+
+/** How often the peer refreshes the CA's revocation list. */
+const CRL_REFRESH_MS = 30_000;
+/** A transaction this peer submits must carry a timestamp at most this far from its clock. */
+export const SUBMIT_FRESHNESS_MS = 5 * 60_000;
+/** Pools of TCerts kept per user and attribute set. */
+const TCERT_POOLS_MAX = 1_000;
+
+export class SecurityError extends Error {
+  override name = 'SecurityError';
+}
+
+interface PooledTCert {
+  der: Uint8Array;
+  key: KeyObject;
+}
+
+export interface PeerSecurityOptions {
+  config: CoreConfig;
+  dataDir: string;
+  log: Logger;
+}
+
+export class PeerSecurity {
+  readonly credentials: CredentialStore;
+  readonly #config: CoreConfig;
+  readonly #dataDir: string;
+  readonly #log: Logger;
+  readonly #ca: CaClient;
+  readonly #batchSize: number;
+  readonly #pools = new Map<string, PooledTCert[]>();
+  readonly #refills = new Map<string, Promise<void>>();
+  readonly #enrollments = new Map<string, Enrollment>();
+  #verifier: CertificateVerifier | undefined;
+  #self: Enrollment | undefined;
+  #crlTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: PeerSecurityOptions) {
+    this.#config = options.config;
+    this.#dataDir = options.dataDir;
+    this.#log = options.log;
+    this.credentials = new CredentialStore(options.dataDir);
+    this.#ca = new CaClient(options.config.string('peer.pki.eca.paddr'));
+    const batch = options.config.number('security.tcertBatch.size');
+    if (!Number.isInteger(batch) || batch < 1 || batch > TCERT_BATCH_MAX) throw new SecurityError(`security.tcertBatch.size must be 1 to ${TCERT_BATCH_MAX}, got ${batch}`);
+    this.#batchSize = batch;
+  }
+
+  get verifier(): CertificateVerifier {
+    if (!this.#verifier) throw new SecurityError('security is not started');
+    return this.#verifier;
+  }
+
+  /** The peer's own enrollment (security.enrollID), once started. */
+  get enrollment(): Enrollment | undefined {
+    return this.#self;
+  }
+
+  get caClient(): CaClient {
+    return this.#ca;
+  }
+
+  async start(): Promise<void> {
+    this.#verifier = new CertificateVerifier(await this.#caCertificates());
+    await this.#refreshRevocations();
+    this.#crlTimer = setInterval(() => void this.#refreshRevocations(), CRL_REFRESH_MS);
+    this.#crlTimer.unref();
+    const id = this.#config.string('security.enrollID');
+    if (id !== '') this.#self = await this.#enrollSelf(id, this.#config.string('security.enrollSecret'));
+  }
+
+  stop(): void {
+    if (this.#crlTimer) clearInterval(this.#crlTimer);
+    this.#crlTimer = undefined;
+  }
+
+  /** The CA certificates, pinned on first contact: a CA that later presents others is not trusted. */
+  async #caCertificates(): Promise<CaCertificates> {
+    const file = join(this.#dataDir, 'crypto', 'ca-certs.json');
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as CaCertificates;
+    } catch {
+      // Not pinned yet.
+    }
+    let certs: CaCertificates;
+    try {
+      certs = await this.#ca.caCertificates();
+    } catch (error) {
+      throw new SecurityError(`security.enabled is true but membership services cannot be reached (peer.pki.eca.paddr ${this.#config.string('peer.pki.eca.paddr')}): ${(error as Error).message}`);
+    }
+    await mkdir(join(this.#dataDir, 'crypto'), { recursive: true, mode: 0o700 });
+    await writeFile(file, JSON.stringify(certs), { mode: 0o600 });
+    await chmod(file, 0o600);
+    return certs;
+  }
+
+  async #refreshRevocations(): Promise<void> {
+    try {
+      const crl = await this.#ca.revocationList();
+      this.#verifier?.setRevoked(crl.serials);
+    } catch (error) {
+      this.#log.warning('Cannot refresh the revocation list from membership services', { error: (error as Error).message });
+    }
+  }
+
+  /** The peer enrolls once as security.enrollID; the enrollment is kept in crypto/peer. */
+  async #enrollSelf(id: string, secret: string): Promise<Enrollment> {
+    const store = new CredentialStore(join(this.#dataDir, 'crypto', 'peer'));
+    const saved = await store.load(id);
+    if (saved) return saved;
+    try {
+      const enrollment = await this.#ca.enroll(id, secret);
+      await store.save(enrollment);
+      this.#log.notice('Peer enrolled with membership services', { enrollID: id });
+      return enrollment;
+    } catch (error) {
+      throw new SecurityError(`the peer cannot enroll as ${id} (security.enrollID): ${(error as Error).message}`);
+    }
+  }
+
+  // ---- users (REST /registrar, `weft network login`)
+
+  /** Fabric's Login: enroll with the CA and keep the keys; 'already' when a token exists. */
+  async login(id: string, secret: string): Promise<'new' | 'already'> {
+    if (await this.credentials.isLoggedIn(id)) return 'already';
+    const enrollment = await this.#ca.enroll(id, secret);
+    await this.credentials.save(enrollment);
+    this.#enrollments.set(id, enrollment);
+    return 'new';
+  }
+
+  async logout(id: string): Promise<boolean> {
+    this.#enrollments.delete(id);
+    for (const key of [...this.#pools.keys()]) if (key.startsWith(`${id}\n`)) this.#pools.delete(key);
+    return this.credentials.remove(id);
+  }
+
+  isLoggedIn(id: string): Promise<boolean> {
+    return this.credentials.isLoggedIn(id);
+  }
+
+  async #user(id: string): Promise<Enrollment | undefined> {
+    const cached = this.#enrollments.get(id);
+    if (cached) {
+      if (await this.credentials.isLoggedIn(id)) return cached;
+      this.#enrollments.delete(id);
+      return undefined;
+    }
+    const loaded = await this.credentials.load(id);
+    if (loaded) this.#enrollments.set(id, loaded);
+    return loaded;
+  }
+
+  async ecertPem(id: string): Promise<string | undefined> {
+    const user = await this.#user(id);
+    return user ? toPem(user.ecert) : undefined;
+  }
+
+  /** New TCerts of a logged-in user (PEM), as Fabric's GET /registrar/{id}/tcert. */
+  async tcertsPem(id: string, count: number): Promise<string[] | undefined> {
+    const user = await this.#user(id);
+    if (!user) return undefined;
+    return (await this.#ca.tcerts(user, count)).map((der) => toPem(der));
+  }
+
+  // ---- transactions
+
+  async #tcert(user: Enrollment, attributes: string[]): Promise<PooledTCert> {
+    const key = `${user.enrollId}\n${[...new Set(attributes)].sort().join('\n')}`;
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      if (this.#pools.size >= TCERT_POOLS_MAX) this.#pools.delete(this.#pools.keys().next().value as string);
+      pool = [];
+      this.#pools.set(key, pool);
+    }
+    while (pool.length === 0) {
+      let refill = this.#refills.get(key);
+      if (!refill) {
+        refill = this.#ca.tcerts(user, this.#batchSize, [...new Set(attributes)].sort()).then((ders) => {
+          for (const der of ders) {
+            const nonce = readCertFields(parseCertificate(der)).tcertNonce;
+            if (!nonce) throw new SecurityError('the TCA returned a certificate without a derivation nonce');
+            pool.push({ der, key: deriveTCertPrivateKey(user.privateKey, user.kdfKey, nonce) });
+          }
+        });
+        this.#refills.set(key, refill);
+        refill.finally(() => this.#refills.delete(key)).catch(() => undefined);
+      }
+      await refill;
+    }
+    return pool.shift() as PooledTCert;
+  }
+
+  /**
+   * Signs a transaction for a logged-in user with a fresh TCert carrying the attributes asked for.
+   * signMetadata (weft extension, for chaincodes like asset_management): the metadata becomes the
+   * user's enrollment-key signature of payload ‖ binding, which chaincode checks with
+   * verifySignature against the user's ECert.
+   */
+  async sign(transaction: Transaction, userId: string, attributes: string[], options: { signMetadata?: boolean } = {}): Promise<Transaction> {
+    const user = await this.#user(userId);
+    if (!user) throw new SecurityError(`User ${userId} not logged in.`);
+    const tcert = await this.#tcert(user, attributes);
+    let unsigned = transaction;
+    if (options.signMetadata) {
+      const nonce = new Uint8Array(randomBytes(NONCE_BYTES));
+      const binding = transactionBinding({ nonce, cert: tcert.der });
+      const sigma = signBytes(user.privateKey, Buffer.concat([payloadBytes(transaction), binding]));
+      unsigned = { ...transaction, nonce, metadata: sigma };
+    }
+    return signTransaction(unsigned, tcert.der, tcert.key);
+  }
+
+  /** The checks this peer makes before it submits a transaction for ordering: validity, signature, revocation and a fresh timestamp. */
+  checkForSubmission(transaction: Transaction, nowMs = Date.now()): TransactionCheck {
+    const t = transaction.timestamp;
+    const at = t ? t.seconds * 1000 + Math.floor(t.nanos / 1e6) : 0;
+    if (Math.abs(at - nowMs) > SUBMIT_FRESHNESS_MS) return { ok: false, error: `transaction ${transaction.txid}: timestamp is more than ${SUBMIT_FRESHNESS_MS / 1000} s from this peer's clock` };
+    return verifyTransaction(transaction, this.verifier);
+  }
+
+  /**
+   * What every validator checks before a transaction runs: certificate, signature, and that no
+   * committed transaction already has its id (the executor's recent-block window catches the rest).
+   * Deterministic: it depends on the transaction and the committed chain only.
+   */
+  async checkForExecution(transaction: Transaction, ledger: Pick<LedgerApi, 'getTransaction'>): Promise<TransactionCheck> {
+    const checked = verifyTransaction(transaction, this.verifier);
+    if (!checked.ok) return checked;
+    if (await ledger.getTransaction(transaction.txid)) return { ok: false, error: `transaction ${transaction.txid} is a replay of a committed transaction` };
+    return checked;
+  }
+
+  /** The caller identity of a query for a logged-in user (a signed query transaction, checked here). */
+  async queryCaller(transaction: Transaction, userId: string, attributes: string[], options: { signMetadata?: boolean } = {}): Promise<CallerIdentity> {
+    const checked = verifyTransaction(await this.sign(transaction, userId, attributes, options), this.verifier);
+    if (!checked.ok) throw new SecurityError(checked.error);
+    return checked.caller;
+  }
+}
