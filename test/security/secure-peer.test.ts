@@ -18,6 +18,8 @@ import { parseCertificate, readCertFields } from '../../host/security/cert-forma
 import { deriveTCertPrivateKey } from '../../host/security/keys.ts';
 import { signTransaction } from '../../host/security/transaction-security.ts';
 import { chaincode } from '../chaincode/built.ts';
+import { buildCli, CommanderError } from '../../host/cli/program.ts';
+import { CliError } from '../../host/cli/cli-error.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-secure-'));
 let ca: Membersrvc;
@@ -223,6 +225,36 @@ test('revoked: once the CA revokes a user and the peer has the list, its transac
   peer.security!.verifier.setRevoked((await new CaClient(ca.url).revocationList()).serials);
   const result = await execute(signed);
   assert.match((result as { error: string }).error, new RegExp(`^transaction ${signed.txid}: certificate [0-9A-F]+ is revoked$`));
+});
+
+async function weft(args: string[]): Promise<{ out: string; error: string }> {
+  let out = '';
+  const io = { stdout: (line: string) => (out += `${line}\n`), stderr: () => undefined };
+  const { program } = buildCli(io, process.cwd(), { CORE_SECURITY_ENABLED: 'true' });
+  try {
+    await program.parseAsync(['node', 'weft', ...args]);
+    return { out, error: '' };
+  } catch (error) {
+    if (error instanceof CliError || error instanceof CommanderError) return { out, error: error.message };
+    throw error;
+  }
+}
+
+test('CLI: network login, then invoke and query with -u and -a; without -u or login, Fabric\'s messages', async () => {
+  assert.deepEqual(await weft(['network', 'login', 'binhn', '-p', 'nope', '--peer', rest]), { out: '', error: "Login failed for user 'binhn': Identity or token does not match." });
+  assert.deepEqual(await weft(['network', 'login', 'binhn', '-p', '7avZQLwcUe9q', '--peer', rest]), { out: "Login successful for user 'binhn'.\n", error: '' });
+  assert.deepEqual(await weft(['network', 'login', 'binhn', '--peer', rest]), { out: "User 'binhn' is already logged in\n", error: '' });
+  const before = await readCounter();
+  const invoke = await weft(['chaincode', 'invoke', '--peer', rest, '-n', counter, '-c', '{"Args":["increment"]}', '-u', 'diego', '-a', '["position"]', '--wait', '30']);
+  assert.equal(invoke.error, '');
+  assert.match(invoke.out, /Committed in block \d+/);
+  assert.equal(await readCounter(), String(Number(before) + 1));
+  assert.deepEqual(await weft(['chaincode', 'query', '--peer', rest, '-n', counter, '-c', '{"Args":["read"]}', '-u', 'binhn']), { out: `Query Result: ${Number(before) + 1}\n`, error: '' });
+  assert.equal((await weft(['chaincode', 'query', '--peer', rest, '-n', counter, '-c', '{"Args":["read"]}'])).error, 'Must supply username for chaincode when security is enabled');
+  assert.equal(
+    (await weft(['chaincode', 'query', '--peer', rest, '-n', counter, '-c', '{"Args":["read"]}', '-u', 'alex'])).error,
+    "User 'alex' not logged in. Use the 'weft network login' command to obtain a security token.",
+  );
 });
 
 test('logout: the token and keys are deleted, and the user can no longer transact here', async () => {

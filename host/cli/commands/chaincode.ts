@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildChaincode } from '../../chaincode/build.ts';
-import { RestClient, type ChaincodeParams } from '../../rest/client.ts';
+import { RestClient, RestError, type ChaincodeParams } from '../../rest/client.ts';
 import { CliError } from '../cli-error.ts';
 import { parseAttributes, parseCtor } from '../ctor.ts';
 import { peerAddress, type CliContext } from '../context.ts';
@@ -21,6 +21,8 @@ interface ChaincodeFlags {
   wait?: string | boolean;
   raw?: boolean;
   hex?: boolean;
+  metadata?: string;
+  signMetadata?: boolean;
 }
 
 const LANGUAGES = ['golang', 'wasm', 'assemblyscript'];
@@ -38,7 +40,25 @@ function specFrom(flags: ChaincodeFlags, context: CliContext): ChaincodeParams {
   const security = context.config().bool('security.enabled');
   if (flags.username) params.secureContext = flags.username;
   else if (security) throw new CliError('Must supply username for chaincode when security is enabled');
+  const extra = params as ChaincodeParams & { metadata?: string; signMetadata?: boolean };
+  if (flags.metadata !== undefined) {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(flags.metadata)) throw new CliError('--metadata must be base64');
+    extra.metadata = flags.metadata;
+  }
+  if (flags.signMetadata) extra.signMetadata = true;
   return params;
+}
+
+/** A JSON-RPC call, with Fabric's CLI wording for a user who is not logged in on the peer. */
+async function submit(client: RestClient, method: 'deploy' | 'invoke' | 'query', params: ChaincodeParams): Promise<string> {
+  try {
+    return await client.chaincode(method, params);
+  } catch (error) {
+    if (error instanceof RestError && error.code === -32000) {
+      throw new CliError(`User '${params.secureContext ?? ''}' not logged in. Use the 'weft network login' command to obtain a security token.`);
+    }
+    throw error;
+  }
 }
 
 function waitSeconds(flag: string | boolean | undefined): number | undefined {
@@ -83,7 +103,9 @@ function addCommonFlags(command: Command): Command {
     .option('-a, --attributes <json>', 'transaction certificate attributes to request, e.g. ["position"]', '[]')
     .option('-p, --path <path>', 'chaincode folder (built with asc) or .wasm file')
     .option('-n, --name <name>', 'chaincode name (as returned by deploy)')
-    .option('-u, --username <user>', 'enrolled user (required when security is enabled)')
+    .option('-u, --username <user>', 'enrolled user, logged in on the peer (required when security is enabled)')
+    .option('--metadata <base64>', "caller metadata the chaincode reads with getCallerMetadata (e.g. an admin's ECert)")
+    .option('--sign-metadata', "weft: the peer puts the user's ECert signature of payload and binding in the metadata (asset_management)")
     .option('--peer <address>', "peer REST address (default: rest.address of the config, or CORE_REST_ADDRESS)");
 }
 
@@ -98,7 +120,7 @@ export function registerChaincodeCommands(program: Command, context: CliContext)
       const code = await readModule(flags.path, context);
       params.codePackage = Buffer.from(code).toString('base64');
       const client = new RestClient(peerAddress(flags.peer, context));
-      const name = await client.chaincode('deploy', params);
+      const name = await submit(client, 'deploy', params);
       context.io.stdout(`Deploy chaincode: ${name}`);
       const seconds = waitSeconds(flags.wait);
       if (seconds !== undefined) await reportCommit(client, name, seconds, context);
@@ -115,7 +137,7 @@ export function registerChaincodeCommands(program: Command, context: CliContext)
         (params as ChaincodeParams & { idGenerationAlg?: string }).idGenerationAlg = flags.tid;
       }
       const client = new RestClient(peerAddress(flags.peer, context));
-      const txid = await client.chaincode('invoke', params);
+      const txid = await submit(client, 'invoke', params);
       context.io.stdout(`Successfully invoked transaction: ${txid}`);
       const seconds = waitSeconds(flags.wait);
       if (seconds !== undefined) await reportCommit(client, txid, seconds, context);
@@ -128,7 +150,7 @@ export function registerChaincodeCommands(program: Command, context: CliContext)
       if (flags.raw && flags.hex) throw new CliError('Options --raw (-r) and --hex (-x) are not compatible');
       if (!flags.name) throw new CliError('Must supply value for chaincode name parameter.');
       const client = new RestClient(peerAddress(flags.peer, context));
-      const result = await client.chaincode('query', specFrom(flags, context));
+      const result = await submit(client, 'query', specFrom(flags, context));
       if (flags.hex) context.io.stdout(`Query Result: ${Buffer.from(result, 'utf8').toString('hex')}`);
       else if (flags.raw) context.io.stdout(`Query Result (Raw): ${result}`);
       else context.io.stdout(`Query Result: ${result}`);

@@ -1,9 +1,10 @@
 // `weft network up|down|stop|start|status|list`: a local network of peer processes (Fabric's
 // `docker-compose up/stop/start` without Docker), and the peers a running peer is connected to.
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { runExample02Demo } from '../../launcher/example02-demo.ts';
 import { networkDown, networkStatus, networkUp, startPeer, stopPeer, type NetworkLayout } from '../../launcher/network-launcher.ts';
-import { RestClient } from '../../rest/client.ts';
+import { RestClient, restBaseUrl } from '../../rest/client.ts';
 import { CliError } from '../cli-error.ts';
 import { peerAddress, type CliContext } from '../context.ts';
 
@@ -63,6 +64,42 @@ async function attach(dataDir: string, context: CliContext): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Reads the enrollment secret from the terminal (or a pipe), as Fabric's login prompts for it. */
+async function promptSecret(user: string, context: CliContext): Promise<string> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  try {
+    context.io.stderr(`Enter password for user '${user}': `);
+    return (await prompt.question('')).trim();
+  } finally {
+    prompt.close();
+  }
+}
+
+/** Fabric's `peer network login`: the peer enrolls the user with membership services and keeps the token. */
+async function login(user: string, secret: string | undefined, peer: string | undefined, context: CliContext): Promise<void> {
+  const base = restBaseUrl(peerAddress(peer, context));
+  let response: Response;
+  try {
+    const status = await fetch(`${base}/registrar/${encodeURIComponent(user)}`);
+    if (status.status === 200) {
+      context.io.stdout(`User '${user}' is already logged in`);
+      return;
+    }
+    const enrollSecret = secret ?? (await promptSecret(user, context));
+    response = await fetch(`${base}/registrar`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrollId: user, enrollSecret }),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    throw new CliError(`Cannot reach the peer at ${base}: ${cause?.code ?? (error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as { OK?: string; Error?: string };
+  if (response.status !== 200) throw new CliError(`Login failed for user '${user}': ${body.Error ?? `HTTP ${response.status}`}`);
+  context.io.stdout(body.OK ?? `Login successful for user '${user}'.`);
 }
 
 export function registerNetworkCommands(program: Command, context: CliContext): void {
@@ -131,6 +168,14 @@ export function registerNetworkCommands(program: Command, context: CliContext): 
       if (flags.json) context.io.stdout(JSON.stringify(peers, null, 2));
       else for (const p of peers) context.io.stdout(`${p.id}  ${p.running ? `running (pid ${p.pid})` : 'stopped'}  REST http://${p.restAddress}`);
     });
+
+  network
+    .command('login')
+    .description("log a user in on a peer (security enabled): the peer enrolls it with membership services and keeps its keys")
+    .argument('<user>', 'enrollment id, e.g. lukas')
+    .option('-p, --password <secret>', 'enrollment secret (prompted for when left out)')
+    .option('--peer <address>', 'peer REST address (default: rest.address of the config)')
+    .action(async (user: string, flags: { password?: string; peer?: string }) => login(user, flags.password, flags.peer, context));
 
   network
     .command('list')
