@@ -15,3 +15,4 @@ export { Prng } from "./random";
 export { digest, sha256, sha3_256, shake256_64, toHex } from "./crypto";
 export { atoi, parseI64, parseI32, parseU64, parseU32, itoa, formatU64, goQuote } from "./ints";
 export { jsonQuote, jsonStringArray } from "./json";
+export { base64Decode, base64Encode } from "./base64";

@@ -13,7 +13,7 @@ import { checkModule, describeProblems } from '../../host/chaincode/module-check
 import { chaincode, fixture } from './built.ts';
 
 const EXAMPLES = [
-  'asset_table', 'authorizable_counter', 'chaincode_example01', 'chaincode_example02', 'chaincode_example03',
+  'asset_management', 'asset_table', 'authorizable_counter', 'chaincode_example01', 'chaincode_example02', 'chaincode_example03',
   'chaincode_example04', 'chaincode_example05', 'eventsender', 'map', 'passthru',
 ];
 
