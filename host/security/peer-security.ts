@@ -138,6 +138,24 @@ export class PeerSecurity {
     }
   }
 
+  /**
+   * This validator's network identity certificate: its libp2p Ed25519 key bound to its enrollment
+   * by the TLSCA (requested once, kept in crypto/peer/validator-cert.der). What the transport
+   * presents to other validators.
+   */
+  async validatorCertificate(peerPublicKey: Uint8Array): Promise<Uint8Array> {
+    if (!this.#self) throw new SecurityError('the peer has no enrollment (security.enrollID is empty)');
+    const file = join(this.#dataDir, 'crypto', 'peer', 'validator-cert.der');
+    try {
+      return new Uint8Array(await readFile(file));
+    } catch {
+      // Not requested yet.
+    }
+    const cert = await this.#ca.validatorCert(this.#self, peerPublicKey);
+    await writeFile(file, cert, { mode: 0o600 });
+    return cert;
+  }
+
   // ---- users (REST /registrar, `weft network login`)
 
   /** Fabric's Login: enroll with the CA and keep the keys; 'already' when a token exists. */
