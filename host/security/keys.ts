@@ -1,7 +1,7 @@
 // P-256 keys as this system moves them around: node:crypto KeyObjects for signing and verifying
 // (native, the fast path), raw points and scalars for the TCert key derivation (@noble/curves),
 // and the conversions between them.
-import { createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createECDH, createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 
 const ORDER = p256.Point.Fn.ORDER;
@@ -38,8 +38,15 @@ export function publicKeyFromPoint(point: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)) }, format: 'jwk' });
 }
 
+/** d·G, computed natively (OpenSSL's ECDH key derivation): ~15× faster than @noble's multiply. */
+function baseMultiply(d: bigint): Uint8Array {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(Buffer.from(bytes32(d)));
+  return new Uint8Array(ecdh.getPublicKey(null, 'uncompressed'));
+}
+
 export function privateKeyFromScalar(d: bigint): KeyObject {
-  const point = p256.Point.BASE.multiply(d).toBytes(false);
+  const point = baseMultiply(d);
   return createPrivateKey({
     key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)), d: b64url(bytes32(d)) },
     format: 'jwk',
@@ -57,7 +64,7 @@ export function tcertScalar(kdfKey: Uint8Array, nonce: Uint8Array): bigint {
 
 /** The CA's side: TCert public key = ECert public key + k·G. Only the CA and the owner know k. */
 export function deriveTCertPublicKey(ecertPublicKey: KeyObject, kdfKey: Uint8Array, nonce: Uint8Array): KeyObject {
-  const point = p256.Point.fromBytes(publicPoint(ecertPublicKey)).add(p256.Point.BASE.multiply(tcertScalar(kdfKey, nonce)));
+  const point = p256.Point.fromBytes(publicPoint(ecertPublicKey)).add(p256.Point.fromBytes(baseMultiply(tcertScalar(kdfKey, nonce))));
   return publicKeyFromPoint(point.toBytes(false));
 }
 
