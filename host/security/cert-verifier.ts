@@ -96,8 +96,10 @@ export class CertificateVerifier {
   /**
    * A certificate issued by `role`, valid at `atMs`, not revoked. `atMs` is the transaction's
    * timestamp when validators check a transaction, so every validator reaches the same answer.
+   * revocation: false leaves the revocation list out — the list is fetched by each peer, not
+   * agreed on the chain, so checks that must be deterministic cannot use it.
    */
-  check(der: Uint8Array, role: CaRole, atMs: number, what: string): CertCheck {
+  check(der: Uint8Array, role: CaRole, atMs: number, what: string, options: { revocation?: boolean } = {}): CertCheck {
     const issued = this.#verifyIssuer(der);
     if (!issued.ok) return { ok: false, error: `${what}: ${issued.error}` };
     const cert = issued.cert;
@@ -107,7 +109,7 @@ export class CertificateVerifier {
     }
     if (atMs < cert.notBefore) return { ok: false, error: `${what}: certificate is not valid before ${new Date(cert.notBefore).toISOString()}` };
     if (atMs > cert.notAfter) return { ok: false, error: `${what}: certificate expired at ${new Date(cert.notAfter).toISOString()}` };
-    if (this.isRevoked(cert.serial)) return { ok: false, error: `${what}: certificate ${cert.serial} is revoked` };
+    if (options.revocation !== false && this.isRevoked(cert.serial)) return { ok: false, error: `${what}: certificate ${cert.serial} is revoked` };
     return { ok: true, cert };
   }
 

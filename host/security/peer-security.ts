@@ -254,13 +254,14 @@ export class PeerSecurity {
     const t = transaction.timestamp;
     const at = t ? t.seconds * 1000 + Math.floor(t.nanos / 1e6) : 0;
     if (Math.abs(at - nowMs) > SUBMIT_FRESHNESS_MS) return { ok: false, error: `transaction ${transaction.txid}: timestamp is more than ${SUBMIT_FRESHNESS_MS / 1000} s from this peer's clock` };
-    return verifyTransaction(transaction, this.verifier);
+    return verifyTransaction(transaction, this.verifier, { revocation: true });
   }
 
   /**
    * What every validator checks before a transaction runs: certificate, signature, and that no
    * committed transaction already has its id (the executor's recent-block window catches the rest).
-   * Deterministic: it depends on the transaction and the committed chain only.
+   * Deterministic: it depends on the transaction and the committed chain only — so not on the
+   * revocation list, which each peer fetches for itself (checked at submission instead).
    */
   async checkForExecution(transaction: Transaction, ledger: Pick<LedgerApi, 'getTransaction'>): Promise<TransactionCheck> {
     const checked = verifyTransaction(transaction, this.verifier);

@@ -52,8 +52,11 @@ function timestampMs(transaction: Transaction): number {
   return t ? t.seconds * 1000 + Math.floor(t.nanos / 1_000_000) : 0;
 }
 
-/** The deterministic checks every validator makes, in this order, with a clear reason for the first that fails. */
-export function verifyTransaction(transaction: Transaction, verifier: CertificateVerifier): TransactionCheck {
+/**
+ * The checks every validator makes, in this order, with a clear reason for the first that fails.
+ * Deterministic unless revocation is on (the receiving peer's extra check: its own copy of the CA's list).
+ */
+export function verifyTransaction(transaction: Transaction, verifier: CertificateVerifier, options: { revocation?: boolean } = {}): TransactionCheck {
   const txid = transaction.txid;
   if (transaction.cert.length === 0 || transaction.signature.length === 0) {
     return { ok: false, error: `transaction ${txid} is not signed: security is enabled and every transaction must carry a transaction certificate and a signature` };
@@ -62,7 +65,7 @@ export function verifyTransaction(transaction: Transaction, verifier: Certificat
     return { ok: false, error: `transaction ${txid}: nonce must be 1 to ${NONCE_BYTES_MAX} bytes` };
   }
   if (transaction.signature.length > SIGNATURE_BYTES_MAX) return { ok: false, error: `transaction ${txid}: signature of ${transaction.signature.length} bytes is not an ECDSA P-256 signature` };
-  const checked = verifier.check(transaction.cert, 'tca', timestampMs(transaction), `transaction ${txid}`);
+  const checked = verifier.check(transaction.cert, 'tca', timestampMs(transaction), `transaction ${txid}`, { revocation: options.revocation ?? false });
   if (!checked.ok) return checked;
   if (!verifyBytes(checked.cert.publicKey, signedBytes(transaction), transaction.signature)) {
     return { ok: false, error: `transaction ${txid}: signature does not verify with the transaction certificate (forged or altered)` };

@@ -218,13 +218,17 @@ test('a replayed transaction is refused: in the recent window and from the commi
   assert.equal(await readCounter(), count);
 });
 
-test('revoked: once the CA revokes a user and the peer has the list, its transactions are rejected', async () => {
+test('revoked: once the CA revokes a user and the peer has the list, the peer refuses to submit for it; execution does not depend on the list', async () => {
   const signed = await signedBy('bob', ['increment']);
+  assert.equal(peer.security!.checkForSubmission(signed).ok, true);
   const admin = await new CaClient(ca.url).enroll('WebAppAdmin', 'DJY27pEnl16d');
   await new CaClient(ca.url).revoke(admin, 'bob');
   peer.security!.verifier.setRevoked((await new CaClient(ca.url).revocationList()).serials);
-  const result = await execute(signed);
-  assert.match((result as { error: string }).error, new RegExp(`^transaction ${signed.txid}: certificate [0-9A-F]+ is revoked$`));
+  const refused = peer.security!.checkForSubmission(signed);
+  assert.match((refused as { error: string }).error, new RegExp(`^transaction ${signed.txid}: certificate [0-9A-F]+ is revoked$`));
+  await assert.rejects(peer.invoke(spec(counter, ['increment'], 'bob')), /certificate [0-9A-F]+ is revoked$/);
+  // Validators may hold different copies of the list: what they execute must not depend on it.
+  assert.equal((await peer.security!.checkForExecution(signed, peer.ledger)).ok, true);
 });
 
 async function weft(args: string[]): Promise<{ out: string; error: string }> {
