@@ -203,30 +203,37 @@ export class PeerSecurity {
 
   // ---- transactions
 
+  /** Fetches a batch into the pool unless one is already on its way; resolves when it has arrived. */
+  #refill(key: string, pool: PooledTCert[], user: Enrollment, attributes: string[]): Promise<void> {
+    let refill = this.#refills.get(key);
+    if (!refill) {
+      refill = this.#ca.tcerts(user, this.#batchSize, attributes).then((ders) => {
+        for (const der of ders) {
+          const nonce = readCertFields(parseCertificate(der)).tcertNonce;
+          if (!nonce) throw new SecurityError('the TCA returned a certificate without a derivation nonce');
+          pool.push({ der, key: deriveTCertPrivateKey(user.privateKey, user.kdfKey, nonce) });
+        }
+      });
+      this.#refills.set(key, refill);
+      refill.finally(() => this.#refills.delete(key)).catch(() => undefined);
+    }
+    return refill;
+  }
+
   async #tcert(user: Enrollment, attributes: string[]): Promise<PooledTCert> {
-    const key = `${user.enrollId}\n${[...new Set(attributes)].sort().join('\n')}`;
+    const names = [...new Set(attributes)].sort();
+    const key = `${user.enrollId}\n${names.join('\n')}`;
     let pool = this.#pools.get(key);
     if (!pool) {
       if (this.#pools.size >= TCERT_POOLS_MAX) this.#pools.delete(this.#pools.keys().next().value as string);
       pool = [];
       this.#pools.set(key, pool);
     }
-    while (pool.length === 0) {
-      let refill = this.#refills.get(key);
-      if (!refill) {
-        refill = this.#ca.tcerts(user, this.#batchSize, [...new Set(attributes)].sort()).then((ders) => {
-          for (const der of ders) {
-            const nonce = readCertFields(parseCertificate(der)).tcertNonce;
-            if (!nonce) throw new SecurityError('the TCA returned a certificate without a derivation nonce');
-            pool.push({ der, key: deriveTCertPrivateKey(user.privateKey, user.kdfKey, nonce) });
-          }
-        });
-        this.#refills.set(key, refill);
-        refill.finally(() => this.#refills.delete(key)).catch(() => undefined);
-      }
-      await refill;
-    }
-    return pool.shift() as PooledTCert;
+    while (pool.length === 0) await this.#refill(key, pool, user, names);
+    const tcert = pool.shift() as PooledTCert;
+    // Below half a batch, the next one is fetched in the background, so submissions do not wait for the TCA.
+    if (pool.length < this.#batchSize / 2) this.#refill(key, pool, user, names).catch((error: Error) => this.#log.warning('TCert refill failed', { error: error.message }));
+    return tcert;
   }
 
   /**

@@ -1,0 +1,133 @@
+// Committed tx/s of a local 4-peer PBFT network with security on, as a ratio to the same network
+// with security off, in the same run (goal ≥ 0.7). Security on: membership services run in this
+// process, each peer enrolls as test_vpN and has one user logged in (test_userN); every invoke is
+// signed with a TCert on the peer it is sent to and checked by all four before it runs.
+// Load: example02 invokes over REST (JSON-RPC), spread over the four peers, closed loop.
+// Clients, the CA and all peers share this machine's cores. `--quick` sends fewer.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildChaincode } from '../host/chaincode/build.ts';
+import { networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
+import { Membersrvc } from '../host/membersrvc/membersrvc.ts';
+import { RestClient } from '../host/rest/client.ts';
+import { freeBasePort, REPO_ROOT } from '../test/integration/harness.ts';
+
+const QUICK = process.argv.includes('--quick');
+const TOTAL = QUICK ? 2_000 : 8_000;
+const WARMUP = QUICK ? 400 : 1_000;
+const CONCURRENCY = 64;
+const GOAL_RATIO = 0.7;
+const USERS = [
+  ['test_user0', 'MS9qrN8hFjlE'],
+  ['test_user1', 'jGlNl6ImkuDo'],
+  ['test_user2', 'zMflqOKezFiA'],
+  ['test_user3', 'vWdLCE00vJy0'],
+] as const;
+const VALIDATORS = [
+  ['test_vp0', 'MwYpmSRjupbT'],
+  ['test_vp1', '5wgHK9qqYaPy'],
+  ['test_vp2', 'vQelbRvja7cJ'],
+  ['test_vp3', '9LKqKH5peurL'],
+] as const;
+
+interface Run {
+  committed: number;
+  seconds: number;
+}
+
+/** Sends `total` invokes over the peers (closed loop), then waits until as many transactions are in new blocks. */
+async function load(layout: NetworkLayout, name: string, total: number, secure: boolean): Promise<Run> {
+  const clients = layout.peers.map((p) => new RestClient(p.restAddress));
+  const startHeight = (await clients[0]!.chain()).height;
+  let next = 0;
+  let refused = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const peer = (i + worker) % clients.length;
+        try {
+          await clients[peer]!.chaincode('invoke', {
+            chaincodeID: { name },
+            ctorMsg: { args: ['invoke', 'a', 'b', '1'] },
+            ...(secure ? { secureContext: USERS[peer]![0] } : {}),
+          });
+        } catch {
+          refused++;
+        }
+      }
+    }),
+  );
+  // Count transactions in the blocks committed since the start, until all accepted ones are in.
+  const want = total - refused;
+  let committed = 0;
+  let scanned = startHeight;
+  const deadline = performance.now() + 120_000;
+  while (committed < want && performance.now() < deadline) {
+    const height = (await clients[0]!.chain()).height;
+    for (; scanned < height; scanned++) committed += ((await clients[0]!.block(scanned)).transactions as unknown[] | undefined)?.length ?? 0;
+    if (committed < want) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { committed, seconds: (performance.now() - started) / 1000 };
+}
+
+async function withPbft(secure: boolean, caUrl: string | undefined, body: (layout: NetworkLayout, name: string) => Promise<void>): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'weft-secnet-'));
+  try {
+    const env: Record<string, string> = secure ? { CORE_SECURITY_ENABLED: 'true', CORE_PEER_PKI_ECA_PADDR: caUrl ?? '' } : {};
+    const peerEnv = secure
+      ? Object.fromEntries(VALIDATORS.map(([id, secret], i) => [`vp${i}`, { CORE_SECURITY_ENROLLID: id, CORE_SECURITY_ENROLLSECRET: secret }]))
+      : {};
+    const layout = await networkUp({ peers: 4, consensus: 'pbft', dataDir, basePort: await freeBasePort(4), env, peerEnv });
+    if (secure) {
+      for (const [i, peer] of layout.peers.entries()) {
+        const [user, secret] = USERS[i]!;
+        const answer = await fetch(`${new RestClient(peer.restAddress).baseUrl}/registrar`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ enrollId: user, enrollSecret: secret }),
+        });
+        if (answer.status !== 200) throw new Error(`login of ${user} on ${peer.id} failed: ${await answer.text()}`);
+      }
+    }
+    const { wasm } = await buildChaincode(join(REPO_ROOT, 'chaincode', 'chaincode_example02'));
+    const vp0 = new RestClient(layout.peers[0]!.restAddress);
+    const name = await vp0.chaincode('deploy', {
+      type: 1,
+      chaincodeID: { path: 'chaincode/chaincode_example02' },
+      ctorMsg: { args: ['init', 'a', '100000000', 'b', '0'] },
+      codePackage: Buffer.from(wasm).toString('base64'),
+      ...(secure ? { secureContext: USERS[0][0] } : {}),
+    });
+    const status = await vp0.waitForTransaction(name, 60_000);
+    if (status.status !== 'committed') throw new Error(`deploy did not commit: ${JSON.stringify(status)}`);
+    await body(layout, name);
+  } finally {
+    await networkDown(dataDir).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const results = new Map<string, Run>();
+const caDir = await mkdtemp(join(tmpdir(), 'weft-secnet-ca-'));
+const ca = await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(caDir, 'store') });
+try {
+  for (const secure of [false, true]) {
+    await withPbft(secure, ca.url, async (layout, name) => {
+      await load(layout, name, WARMUP, secure);
+      const run = await load(layout, name, TOTAL, secure);
+      results.set(secure ? 'on' : 'off', run);
+      console.log(`security ${secure ? 'on ' : 'off'}: ${run.committed}/${TOTAL} committed in ${run.seconds.toFixed(2)} s = ${(run.committed / run.seconds).toFixed(0)} tx/s (4 peers, PBFT, ${CONCURRENCY} in flight)`);
+    });
+  }
+} finally {
+  await ca.stop();
+  await rm(caDir, { recursive: true, force: true });
+}
+const off = results.get('off')!;
+const on = results.get('on')!;
+const ratio = on.committed / on.seconds / (off.committed / off.seconds);
+console.log(`ratio on/off: ${ratio.toFixed(2)} (goal ≥ ${GOAL_RATIO}: ${ratio >= GOAL_RATIO ? 'met' : 'missed'})`);
