@@ -38,7 +38,7 @@ function cpuSeconds(pid: number | undefined): number {
     return Number.NaN;
   }
 }
-const peersCpu = (pids: (number | undefined)[]): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+const peersCpu = (pids: (number | undefined)[]): number => pids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0);
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const verdict = (ok: boolean): string => (ok ? 'met' : 'missed');

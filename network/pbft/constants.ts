@@ -21,6 +21,10 @@ export const MESSAGE_BYTES_MAX = 8 * MiB;
 export const BATCH_BYTES_MAX = 8 * MiB - 64 * 1_024;
 /** Requests in one batch; a batch becomes one block. */
 export const BATCH_REQUESTS_MAX = BLOCK_TRANSACTIONS_MAX;
+/** Transactions one batch (one block) executes as, over all its requests' bundles. */
+export const BATCH_TRANSACTIONS_MAX = BLOCK_TRANSACTIONS_MAX;
+/** With batchwhenidle, the primary cuts a batch at once while fewer than this many are in flight. */
+export const BATCHES_IN_FLIGHT_WHEN_IDLE = 2;
 /** Bytes of one request's payload (one encoded transaction). */
 export const REQUEST_PAYLOAD_BYTES_MAX = TRANSACTION_BYTES_MAX;
 /** Bytes of a signature (Ed25519: 64). */

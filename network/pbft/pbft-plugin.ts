@@ -4,7 +4,9 @@
 // inbound messages round-robin per sender — and handles each Ready in the order the core
 // demands: persist durably (stack.storage.write), then send, then execute one batch at a time
 // (stack.execute), transfer state (stack.syncTo) and mark state valid or not. The transport only
-// enqueues. docs/pbft.md describes the duties in full.
+// enqueues. Transactions submitted within one turn become one request (transaction-bundle.ts),
+// and executed requests are expanded back into their transactions. docs/pbft.md describes the
+// duties in full.
 import { TRANSACTION_BYTES_MAX } from '../../host/protocol/limits.ts';
 import type { ConsensusPlugin, ConsensusStatus, ExecutedBatch, PbftStack } from '../consensus.ts';
 import type { MessageSigner, PeerTransport } from '../transport/types.ts';
@@ -14,6 +16,7 @@ import { batchDigest } from './digest.ts';
 import type { PbftMessage } from './messages.ts';
 import type { ExecuteBatch, Ready, StateTransferTarget } from './ready.ts';
 import { PERSIST_PREFIX, PbftReplica, type HeadState } from './replica.ts';
+import { bundleBytesBound, declaredTransactionCount, decodeTransactionBundle, encodeTransactionBundle, fitsBundle } from './transaction-bundle.ts';
 
 export type PbftLogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 /** Where the plugin's log lines go (the peer passes its logger). */
@@ -77,7 +80,22 @@ export class PbftConsensus implements ConsensusPlugin {
   /** Changes whose durable write failed; retried with the next write. */
   #unwritten = new Map<string, Uint8Array | null>();
   #transferring: number | null = null;
-  readonly #counters = { received: 0, decodeErrors: 0, inboundDropped: 0, sent: 0, persistFailures: 0, executeFailures: 0, transfers: 0, transferFailures: 0 };
+  /** Transactions received this turn, to become one request at the start of the next pump. */
+  #bundle: Uint8Array[] = [];
+  #bundleBytes = 0;
+  readonly #counters = {
+    received: 0,
+    decodeErrors: 0,
+    inboundDropped: 0,
+    sent: 0,
+    persistFailures: 0,
+    executeFailures: 0,
+    transfers: 0,
+    transferFailures: 0,
+    requestsOriginated: 0,
+    transactionsOriginated: 0,
+    malformedBundles: 0,
+  };
 
   constructor(stack: PbftStack, transport: PeerTransport, signer: MessageSigner, config: PbftConfig, log: PbftLog, options: PbftPluginOptions = {}) {
     this.#stack = stack;
@@ -106,7 +124,7 @@ export class PbftConsensus implements ConsensusPlugin {
     for (const adjustment of this.#config.adjustments) this.#log('warning', adjustment);
     const persisted = await this.#stack.storage.load(PERSIST_PREFIX);
     const head = this.#stack.head();
-    this.#core = PbftReplica.restore(options, { digest: batchDigest, signer: this.#signer }, persisted, headState(head));
+    this.#core = PbftReplica.restore(options, { digest: batchDigest, signer: this.#signer, transactionsIn: declaredTransactionCount }, persisted, headState(head));
     this.#transport.onMessage('consensus', (from, payload) => this.#onConsensusMessage(from, payload));
     this.#transport.onMessage('transaction', (from, payload) => this.#onForwardedTransaction(from, payload));
     this.#stopped = false;
@@ -129,11 +147,38 @@ export class PbftConsensus implements ConsensusPlugin {
   }
 
   async submit(transaction: Uint8Array): Promise<void> {
-    const core = this.#running();
-    if (transaction.length > TRANSACTION_BYTES_MAX) throw new Error(`transaction of ${transaction.length} bytes exceeds ${TRANSACTION_BYTES_MAX} bytes`);
-    const result = core.request(transaction);
-    if (!result.ok) throw new Error(result.error);
+    const refusal = this.#admit(this.#running(), transaction);
+    if (refusal !== null) throw new Error(refusal);
+  }
+
+  /** Adds a transaction to this turn's bundle, or says why it is refused (it then goes nowhere). */
+  #admit(core: PbftReplica, transaction: Uint8Array): string | null {
+    if (transaction.length === 0) return 'empty transaction';
+    if (transaction.length > TRANSACTION_BYTES_MAX) return `transaction of ${transaction.length} bytes exceeds ${TRANSACTION_BYTES_MAX} bytes`;
+    if (!fitsBundle(this.#bundle.length, this.#bundleBytes, transaction.length)) this.#flushBundle(core);
+    // The bundle becomes one request: what the core will refuse then is refused now instead.
+    const refusal = core.requestRefusal(bundleBytesBound(this.#bundle.length + 1, this.#bundleBytes + transaction.length));
+    if (refusal !== null) return refusal;
+    this.#bundle.push(transaction);
+    this.#bundleBytes += transaction.length;
     this.#schedule();
+    return null;
+  }
+
+  /** This turn's transactions become one request of this replica. */
+  #flushBundle(core: PbftReplica): void {
+    if (this.#bundle.length === 0) return;
+    const transactions = this.#bundle;
+    this.#bundle = [];
+    this.#bundleBytes = 0;
+    const result = core.request(encodeTransactionBundle(transactions));
+    if (!result.ok) {
+      // #admit checked the same bound; a refusal here is a bug, and the transactions are lost.
+      this.#log('error', `${transactions.length} accepted transaction(s) refused by the core: ${result.error}`);
+      return;
+    }
+    this.#counters.requestsOriginated++;
+    this.#counters.transactionsOriginated += transactions.length;
   }
 
   status(): ConsensusStatus {
@@ -206,10 +251,8 @@ export class PbftConsensus implements ConsensusPlugin {
   /** A transaction a non-validating peer (or another validator's client) sent us to order. */
   #onForwardedTransaction(from: string, payload: Uint8Array): void {
     if (this.#stopped || this.#core === null || this.#failure !== null) return;
-    if (payload.length > TRANSACTION_BYTES_MAX) return this.#log('warning', `transaction of ${payload.length} bytes from ${from} refused`);
-    const result = this.#core.request(payload);
-    if (!result.ok) this.#log('warning', `transaction from ${from} refused: ${result.error}`);
-    this.#schedule();
+    const refusal = this.#admit(this.#core, payload);
+    if (refusal !== null) this.#log('warning', `transaction from ${from} refused: ${refusal}`);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -244,12 +287,13 @@ export class PbftConsensus implements ConsensusPlugin {
   }
 
   #hasWork(): boolean {
-    return this.#completions.length > 0 || this.#pendingTicks > 0 || this.#inboxBytes > 0 || (this.#core?.hasReady() ?? false);
+    return this.#completions.length > 0 || this.#pendingTicks > 0 || this.#inboxBytes > 0 || this.#bundle.length > 0 || (this.#core?.hasReady() ?? false);
   }
 
   /** Feeds completions, due ticks and a bounded slice of inbound messages; true if anything was fed. */
   #feed(core: PbftReplica): boolean {
-    let fed = false;
+    let fed = this.#bundle.length > 0;
+    this.#flushBundle(core);
     for (const completion of this.#completions.splice(0)) {
       fed = true;
       if (completion.kind === 'executed') {
@@ -334,9 +378,10 @@ export class PbftConsensus implements ConsensusPlugin {
 
   /** Executes one batch; a failure is retried, unless the block turns out to be committed already. */
   async #execute(batch: ExecuteBatch): Promise<void> {
+    const transactions = this.#expand(batch);
     for (let attempt = 1; ; attempt++) {
       try {
-        const head = await this.#stack.execute({ transactions: batch.transactions, consensusMetadata: batch.consensusMetadata });
+        const head = await this.#stack.execute({ transactions, consensusMetadata: batch.consensusMetadata });
         this.#completions.push({ kind: 'executed', seqNo: batch.seqNo, checkpointId: checkpointIdOf(head) });
         break;
       } catch (error) {
@@ -353,6 +398,24 @@ export class PbftConsensus implements ConsensusPlugin {
       }
     }
     this.#schedule();
+  }
+
+  /**
+   * The transactions of an ordered batch, request by request. A request that is not a valid
+   * bundle (a faulty origin's) contributes nothing, the same on every replica.
+   */
+  #expand(batch: ExecuteBatch): Uint8Array[] {
+    const transactions: Uint8Array[] = [];
+    for (const [i, payload] of batch.transactions.entries()) {
+      const bundle = decodeTransactionBundle(payload);
+      if (Array.isArray(bundle)) {
+        for (const tx of bundle) transactions.push(tx);
+        continue;
+      }
+      this.#counters.malformedBundles++;
+      this.#log('warning', `request ${i} of batch ${batch.seqNo} is skipped: ${bundle.error}`);
+    }
+    return transactions;
   }
 
   async #transfer(target: StateTransferTarget): Promise<void> {

@@ -22,6 +22,8 @@ import {
 } from './codec.ts';
 import {
   BATCH_FETCH_ANSWERS_PER_TICK_MAX,
+  BATCH_TRANSACTIONS_MAX,
+  BATCHES_IN_FLIGHT_WHEN_IDLE,
   GENESIS_CHECKPOINT_ID,
   MESSAGE_BYTES_MAX,
   NEW_VIEW_TIMEOUT_TICKS_MAX,
@@ -64,6 +66,11 @@ export interface ReplicaEnvironment {
   digest(bytes: Uint8Array): string;
   /** Signs as this replica; verifies "vpN" as replica N. */
   signer: MessageSigner;
+  /**
+   * At most how many transactions a request payload will execute as (the driver bundles them,
+   * transaction-bundle.ts); a batch may hold BATCH_TRANSACTIONS_MAX. Default: one per request.
+   */
+  transactionsIn?(payload: Uint8Array): number;
 }
 
 /** The ledger head as the core needs it at start-up and after state transfer. */
@@ -203,6 +210,8 @@ export class PbftReplica {
   readonly #requests: RequestStore;
   #batchStore: Request[] = [];
   #batchStoreBytes = 0;
+  /** Transactions the batch store's requests will execute as (ReplicaEnvironment.transactionsIn). */
+  #batchStoreTransactions = 0;
   #counter = 0;
   #counterReserved = 0;
 
@@ -340,7 +349,14 @@ export class PbftReplica {
     this.#checkInvariants();
   }
 
-  /** A client transaction received by this replica: it becomes a request this replica originates. */
+  /** Why a request of this many bytes from this replica would be refused now, or null. */
+  requestRefusal(bytes: number): string | null {
+    if (bytes > REQUEST_PAYLOAD_BYTES_MAX) return `transaction of ${bytes} bytes exceeds ${REQUEST_PAYLOAD_BYTES_MAX} bytes`;
+    if (!this.#requests.hasRoom(this.id, bytes)) return `too many outstanding transactions from this peer (${this.#o.outstandingPerOriginMax}); try again later`;
+    return null;
+  }
+
+  /** A client transaction (or bundle of them) received by this replica: it becomes a request this replica originates. */
   request(payload: Uint8Array): RequestResult {
     if (payload.length === 0) return { ok: false, error: 'empty transaction' };
     if (payload.length > REQUEST_PAYLOAD_BYTES_MAX) {
@@ -595,18 +611,22 @@ export class PbftReplica {
         if (this.#batchStore.length >= this.#o.batchSize) break;
         const bytes = encodedRequestBytes(stored.request);
         if (this.#batchStore.length > 0 && this.#batchStoreBytes + bytes > this.#o.batchBytesMax) break;
+        const transactions = this.#transactionsIn(stored.request.payload);
+        if (this.#batchStore.length > 0 && this.#batchStoreTransactions + transactions > BATCH_TRANSACTIONS_MAX) break;
         this.#batchStore.push(stored.request);
         this.#batchStoreBytes += bytes;
+        this.#batchStoreTransactions += transactions;
         this.#requests.markPending(stored.key);
       }
       if (this.#batchStore.length === 0) {
         this.#batchTimerAt = null;
         return;
       }
-      // batchWhenIdle: also cut at once when no batch is in flight (everything pre-prepared is
-      // executed). Under load batches still fill while earlier ones are ordered, but a request to
-      // an idle network, or waiting when a new view starts, is not held for the batch timeout.
-      const idle = this.#o.batchWhenIdle === true && this.#seqNo <= this.#lastExec && this.#executing === null;
+      // batchWhenIdle: also cut at once while fewer than BATCHES_IN_FLIGHT_WHEN_IDLE batches are
+      // pre-prepared and not yet executed. Under load batches still fill while earlier ones are
+      // ordered, but a request to an idle network, or waiting when a new view starts, is not held
+      // for the batch timeout; and one batch is ordered while the one before it executes.
+      const idle = this.#o.batchWhenIdle === true && this.#seqNo - this.#lastExec < BATCHES_IN_FLIGHT_WHEN_IDLE;
       const full = this.#batchStore.length >= this.#o.batchSize || this.#requests.waitingCount > 0 || idle;
       if (full && this.#canPrePrepare()) {
         this.#sendBatch();
@@ -635,6 +655,7 @@ export class PbftReplica {
     const batch: RequestBatch = { requests: this.#batchStore };
     this.#batchStore = [];
     this.#batchStoreBytes = 0;
+    this.#batchStoreTransactions = 0;
     this.#batchTimerAt = null;
     const encoded = encodeRequestBatch(batch);
     const digest = this.#env.digest(encoded);
@@ -747,12 +768,19 @@ export class PbftReplica {
     const encoded = encodeRequestBatch(pp.batch);
     if (encoded.length > this.#o.batchBytesMax) return `batch of ${encoded.length} bytes exceeds ${this.#o.batchBytesMax}`;
     if (this.#env.digest(encoded) !== pp.digest) return 'pre-prepare digest does not match its batch';
+    let transactions = 0;
+    for (const request of pp.batch.requests) transactions += this.#transactionsIn(request.payload);
+    if (transactions > BATCH_TRANSACTIONS_MAX) return `batch of ${transactions} transactions exceeds ${BATCH_TRANSACTIONS_MAX}`;
     const seen = new Set<string>();
     for (const request of pp.batch.requests) {
       const defect = this.#requestDefect(request, seen);
       if (defect !== null) return defect;
     }
     return null;
+  }
+
+  #transactionsIn(payload: Uint8Array): number {
+    return this.#env.transactionsIn?.(payload) ?? 1;
   }
 
   #onPrepare(p: Prepare): void {
@@ -1147,6 +1175,7 @@ export class PbftReplica {
     for (const [key, vc] of this.#viewChanges) if (vc.view < view) this.#viewChanges.delete(key);
     this.#batchStore = [];
     this.#batchStoreBytes = 0;
+    this.#batchStoreTransactions = 0;
     this.#batchTimerAt = null;
     this.#nullRequestAt = null;
     // No batch of the new view exists yet: every known request waits again (a new view re-marks).

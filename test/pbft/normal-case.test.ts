@@ -114,6 +114,26 @@ describe('a faulty primary', () => {
     assert.deepEqual(cluster.safety.violations, []);
   });
 
+  it('a batch never executes as more than BATCH_TRANSACTIONS_MAX transactions: the primary cuts early, backups refuse more', () => {
+    // Every request declares 6,000 transactions (as a bundle would): two never share a batch.
+    const cluster = scenario({ replica: { batchSize: 4 }, transactionsIn: () => 6_000 });
+    const txs = [cluster.submit(0), cluster.submit(0)];
+    runUntilExecuted(cluster, txs);
+    assert.deepEqual(txs.map((tx) => blockOf(cluster, tx)[1]), [2, 3]);
+
+    // A primary that puts two such requests in one batch is refused by every backup.
+    const byzantine = scenario({ replica: { batchSize: 4 }, transactionsIn: () => 6_000 });
+    byzantine.intercept = (from, _to, message) => {
+      if (from !== 0 || message.type !== 'pre-prepare' || message.batch === null) return null;
+      const [first] = message.batch.requests;
+      const batch = { requests: [first!, { ...first!, counter: first!.counter + 1_000 }] };
+      return [{ ...message, batch, digest: batchDigest(encodeRequestBatch(batch)) }];
+    };
+    byzantine.submit(0);
+    byzantine.run(10);
+    for (const r of [1, 2, 3]) assert.equal(byzantine.status(r).drops['batch of 12000 transactions exceeds 10000'], 1, `replica ${r}: ${JSON.stringify(byzantine.status(r).drops)}`);
+  });
+
   it('TestMaliciousPrePrepare: a pre-prepare whose digest does not match its batch is dropped; a view change follows', () => {
     const cluster = scenario();
     cluster.intercept = (from, _to, message) =>

@@ -205,6 +205,23 @@ describe('PbftConsensus plugin (4 replicas, real timers)', () => {
     }
   });
 
+  it('transactions submitted in one turn become one request; they execute in submission order', async () => {
+    const { plugins, stacks, logs } = network();
+    await Promise.all(plugins.map((p) => p.start()));
+    try {
+      const vp1 = plugins[1] as PbftConsensus;
+      const txs = Array.from({ length: 7 }, (_, i) => `tx-c${i}`);
+      await Promise.all(txs.map((tx) => vp1.submit(new TextEncoder().encode(tx))));
+      const executed = await waitFor(() => stacks.every((s) => s.transactions().length === txs.length), 10_000);
+      assert.ok(executed, `not executed: ${stacks.map((s) => s.transactions().length).join(',')}\n${logs.slice(-20).join('\n')}`);
+      for (const stack of stacks) assert.deepEqual(stack.transactions(), txs);
+      const counters = vp1.status().counters as Record<string, number>;
+      assert.deepEqual([counters.requestsOriginated, counters.transactionsOriginated, counters.malformedBundles], [1, 7, 0]);
+    } finally {
+      await Promise.all(plugins.map((p) => p.stop()));
+    }
+  });
+
   it('refuses transactions when stopped, oversized, or empty, with clear errors', async () => {
     const { plugins } = network();
     const plugin = plugins[0] as PbftConsensus;

@@ -11,6 +11,7 @@ export interface ScenarioOptions {
   replica?: Partial<Omit<ReplicaOptions, 'id' | 'n' | 'f'>>;
   timing?: HostTiming;
   seed?: number;
+  transactionsIn?: (payload: Uint8Array) => number;
 }
 
 /** Timeouts in ticks (one tick = one message hop here). */
@@ -32,6 +33,7 @@ export function scenario(options: ScenarioOptions = {}): Cluster {
     ...(options.f === undefined ? {} : { f: options.f }),
     replica: { ...SCENARIO_REPLICA, ...options.replica },
     ...(options.timing === undefined ? {} : { timing: options.timing }),
+    ...(options.transactionsIn === undefined ? {} : { transactionsIn: options.transactionsIn }),
   });
   cluster.recordDeliveries = true;
   return cluster;

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   /** Trace lines for every sent message (scenario debugging); notes of level info and above are always traced. */
   traceMessages?: boolean;
   traceDebugNotes?: boolean;
+  /** ReplicaEnvironment.transactionsIn (default: one transaction per request). */
+  transactionsIn?: (payload: Uint8Array) => number;
 }
 
 const INSTANT: HostTiming = { writeLatencyMax: 0, executeLatencyMax: 0, transferLatencyMin: 1, transferLatencyMax: 1 };
@@ -76,7 +78,7 @@ export class Cluster implements HostWorld {
         byzantine: behaviours?.includes('fabric-flag') ?? false,
         byzantineSeed: hostPrng.u32(),
       });
-      const env = { digest: batchDigest, signer: keys.signerFor(id) };
+      const env = { digest: batchDigest, signer: keys.signerFor(id), ...(options.transactionsIn === undefined ? {} : { transactionsIn: options.transactionsIn }) };
       const rewriter = behaviours === undefined ? null : new ByzantineRewriter(id, this.n, behaviours, hostPrng.fork(), batchDigest);
       return new SimHost(id, replica, env, this, options.timing ?? INSTANT, hostPrng, rewriter);
     });
