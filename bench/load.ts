@@ -2,7 +2,7 @@
 // keep-alive HTTP connections, closed loop (as fast as answers come back) or open loop (a fixed
 // rate), with each transaction's commit time taken from the event hub of the peer it was sent to.
 import { EventClient } from '../host/events/event-client.ts';
-import { LeanHttpConnection } from './http-client.ts';
+import { LeanHttpConnection } from '../host/bench/http-client.ts';
 import { EventType } from '../host/events/interests.ts';
 
 export interface Target {

@@ -1,7 +1,8 @@
-// The weft CLI as a factory (so tests can run commands in-process): `weft node|chaincode|network|version`,
+// The weft CLI as a factory (so tests can run commands in-process): `weft node|chaincode|network|events|bench|version`,
 // Fabric v0.6's `peer` command tree with weft's additions. Every command has --help.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerBenchCommands } from './commands/bench.ts';
 import { registerChaincodeCommands } from './commands/chaincode.ts';
 import { registerEventsCommands } from './commands/events.ts';
 import { registerMembersrvcCommands } from './commands/membersrvc.ts';
@@ -40,6 +41,7 @@ export function buildCli(io: CliIo, cwd: string, env: NodeJS.ProcessEnv): { prog
   registerChaincodeCommands(program, context);
   registerNetworkCommands(program, context);
   registerEventsCommands(program, context);
+  registerBenchCommands(program, context);
   registerMembersrvcCommands(program, context);
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return { program, context };

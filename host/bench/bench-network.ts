@@ -1,0 +1,104 @@
+// Networks `weft bench` starts for itself: N peer processes through the launcher, in a
+// temporary directory (or one given) on free ports, with helpers to stop and restart a peer (the
+// fault run) and to tear everything down. Also: targets given as addresses (--peer).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { networkDown, networkUp, startPeer, stopPeer, type NetworkLayout } from '../launcher/network-launcher.ts';
+import type { BenchTarget } from './driver.ts';
+
+/** Event hub port = REST port + this, as the launcher lays peers out (Fabric's 7050 / 7053). */
+export const EVENTS_PORT_OFFSET = 3;
+/** Range the free base port is drawn from (the launcher uses base + 100·i + {0, 1, 3}). */
+const BASE_PORT_FIRST = 21_000;
+const BASE_PORT_SLOTS = 300;
+const BASE_PORT_ATTEMPTS = 200;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+/** A base port whose layout is free for `peers` peers. */
+export async function freeBasePort(peers: number): Promise<number> {
+  for (let attempt = 0; attempt < BASE_PORT_ATTEMPTS; attempt++) {
+    const base = BASE_PORT_FIRST + Math.floor(Math.random() * BASE_PORT_SLOTS) * 100;
+    if (base + 100 * peers > 65_000) continue;
+    let free = true;
+    for (let i = 0; i < peers && free; i++) for (const offset of [0, 1, 3]) free &&= await portFree(base + 100 * i + offset);
+    if (free) return base;
+  }
+  throw new Error(`no free ports for ${peers} peers`);
+}
+
+/**
+ * A target from "host:port" (REST; events at port + 3) or "host:port@host:port" (REST @ events),
+ * with an optional http:// or ws:// on either part.
+ */
+export function parseTarget(text: string, index: number): BenchTarget {
+  const strip = (part: string): string => part.trim().replace(/^(https?|wss?):\/\//, '').replace(/\/+$/, '');
+  const [restPart, eventsPart, extra] = text.split('@');
+  const rest = strip(restPart ?? '');
+  const match = /^(.+):(\d{1,5})$/.exec(rest);
+  if (extra !== undefined || !match || Number(match[2]) < 1 || Number(match[2]) > 65_535) {
+    throw new RangeError(`--peer must be host:port or host:port@eventshost:port, got "${text}"`);
+  }
+  let events = eventsPart === undefined ? `${match[1]}:${Number(match[2]) + EVENTS_PORT_OFFSET}` : strip(eventsPart);
+  if (!/^.+:\d{1,5}$/.test(events)) throw new RangeError(`--peer: the event hub address must be host:port, got "${eventsPart}"`);
+  if (Number(events.split(':').pop()) > 65_535) throw new RangeError(`--peer: no port ${events.split(':').pop()}`);
+  events = events.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+  return { id: `peer${index}`, rest, events };
+}
+
+export interface BenchNetwork {
+  layout: NetworkLayout;
+  dataDir: string;
+  targets: BenchTarget[];
+  stop(id: string): Promise<void>;
+  start(id: string): Promise<void>;
+  down(): Promise<void>;
+}
+
+export interface BenchNetworkOptions {
+  peers: number;
+  consensus: 'pbft' | 'noops';
+  /** CORE_* settings for every peer. */
+  env?: Record<string, string>;
+  /** Keep the network's data here (otherwise a temporary directory, removed afterwards). */
+  dataDir?: string | undefined;
+  progress?: (line: string) => void;
+}
+
+export async function startBenchNetwork(options: BenchNetworkOptions): Promise<BenchNetwork> {
+  const keep = options.dataDir !== undefined;
+  const dataDir = keep ? resolve(options.dataDir!) : await mkdtemp(join(tmpdir(), 'weft-bench-'));
+  const down = async (): Promise<void> => {
+    await networkDown(dataDir).catch(() => undefined);
+    if (!keep) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const layout = await networkUp({
+      peers: options.peers,
+      consensus: options.consensus,
+      dataDir,
+      basePort: await freeBasePort(options.peers),
+      env: options.env ?? {},
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
+    return {
+      layout,
+      dataDir,
+      targets: layout.peers.map((p) => ({ id: p.id, rest: p.restAddress, events: p.eventsAddress })),
+      stop: async (id) => void (await stopPeer(dataDir, id)),
+      start: async (id) => void (await startPeer(dataDir, id)),
+      down,
+    };
+  } catch (error) {
+    await down();
+    throw error;
+  }
+}

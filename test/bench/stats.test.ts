@@ -1,0 +1,50 @@
+// Percentiles (nearest rank), summaries and the per-second timeline of `weft bench`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { meanThroughput, percentile, summarize, Timeline } from '../../host/bench/stats.ts';
+
+test('percentile: nearest rank', () => {
+  const values = [15, 20, 35, 40, 50];
+  assert.equal(percentile(values, 5), 15);
+  assert.equal(percentile(values, 30), 20);
+  assert.equal(percentile(values, 40), 20);
+  assert.equal(percentile(values, 50), 35);
+  assert.equal(percentile(values, 100), 50);
+  assert.equal(percentile([3, 1, 2], 0), 1);
+  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => 100 - i), 95), 95);
+  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+  assert.ok(Number.isNaN(percentile([], 50)));
+  assert.throws(() => percentile([1], 101), /percentile must be from 0 to 100, got 101/);
+});
+
+test('summarize: count, mean, median, p95, p99, max', () => {
+  const values = Array.from({ length: 200 }, (_, i) => 200 - i); // 1…200, unsorted
+  assert.deepEqual(summarize(values), { count: 200, mean: 100.5, median: 100, p95: 190, p99: 198, max: 200 });
+  const empty = summarize([]);
+  assert.equal(empty.count, 0);
+  assert.ok(Number.isNaN(empty.median) && Number.isNaN(empty.mean) && Number.isNaN(empty.max));
+});
+
+test('Timeline: sends and commits per second, latency per interval, empty intervals kept', () => {
+  const timeline = new Timeline(1_000);
+  timeline.recordSend(1_000);
+  timeline.recordSend(1_999);
+  timeline.recordSend(3_500);
+  timeline.recordCommit(1_100, 100);
+  timeline.recordCommit(1_900, 300);
+  timeline.recordCommit(1_950, 200);
+  timeline.recordCommit(3_200, 50);
+  timeline.recordCommit(900, 10); // before the start: counted in the first interval
+  const points = timeline.points();
+  assert.deepEqual(points.map((p) => [p.t, p.sent, p.committed, p.committedPerSecond, p.latencyMedianMs, p.latencyP95Ms]), [
+    [0, 2, 4, 4, 100, 300],
+    [1, 0, 0, 0, Number.NaN, Number.NaN],
+    [2, 1, 1, 1, 50, 50],
+  ]);
+  const half = new Timeline(0, 500);
+  half.recordCommit(600, 1);
+  assert.deepEqual(half.points().map((p) => [p.t, p.committed, p.committedPerSecond]), [[0, 0, 0], [0.5, 1, 2]]);
+  assert.equal(meanThroughput(points, 0, 2), 2);
+  assert.equal(meanThroughput(points, 2, 3), 1);
+  assert.ok(Number.isNaN(meanThroughput(points, 5, 9)));
+});
