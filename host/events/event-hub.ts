@@ -2,12 +2,12 @@
 // consumers connect to peer.validator.events.address, register interests (BLOCK, CHAINCODE with
 // an exact chaincode id and event name or "" for all, REJECTION) and receive the matching events
 // as JSON text frames in Fabric's Event shape. A register/unregister is echoed back as the
-// acknowledgement, as Fabric's producer does.
+// acknowledgement, as Fabric's producer does; an unregister removes exactly the interests it names.
 //
 // A slow consumer must never slow the peer's commits: each consumer has a bounded queue
-// (peer.validator.events.buffersize). When it is full the event is dropped if timeout < 0;
-// otherwise the consumer is given `timeout` ms to drain and is disconnected if it has not
-// (Fabric blocked its producer instead; a peer must not wait for a client).
+// (peer.validator.events.buffersize), and peer.validator.events.timeout picks one of Fabric's
+// three overflow behaviours — < 0 drop, 0 disconnect, > 0 wait that long then drop — as
+// outbound-queue.ts explains.
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { blockJson, chaincodeEventJson, transactionJson, type Json } from '../rest/fabric-json.ts';
@@ -16,6 +16,7 @@ import type { CommittedBlock } from '../ledger/types.ts';
 import type { ChaincodeEvent } from '../protocol/messages.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { parseInterests, type Interest, EventType } from './interests.ts';
+import { OutboundQueue, checkBufferSize, overflowRule, type OverflowRule, type QueueCounters } from './outbound-queue.ts';
 
 /** Consumers connected at once; beyond it new connections are refused. */
 export const EVENT_CONSUMERS_MAX = 256;
@@ -24,11 +25,13 @@ export const EVENT_CONSUMER_MESSAGE_BYTES_MAX = 65_536;
 /** Close code for a consumer that did not drain its queue in time (RFC 6455: try again later). */
 const CLOSE_TOO_SLOW = 1013;
 const CLOSE_POLICY = 1008;
+/** Milliseconds a disconnected consumer gets to answer the close before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
 
 export interface EventHubOptions {
   /** Events queued per consumer before the overflow rule applies (Fabric: 100). */
   bufferSize: number;
-  /** Milliseconds a full consumer gets to drain: < 0 drops events instead (Fabric: 10). */
+  /** Overflow behaviour (Fabric: 10): < 0 drop, 0 disconnect, > 0 wait up to that many ms, then drop. */
   timeoutMs: number;
   log?: Logger;
 }
@@ -39,10 +42,7 @@ interface Consumer {
   rejections: boolean;
   /** chaincode id → event names ("" = all of that chaincode's events). */
   chaincodes: Map<string, Set<string>>;
-  /** Frames waiting for the socket to drain. */
-  queued: number;
-  overflowSince: number | undefined;
-  dropped: number;
+  queue: OutboundQueue;
 }
 
 export interface EventHubStats {
@@ -58,13 +58,15 @@ export class EventHub {
   readonly #log: Logger;
   readonly #consumers = new Set<Consumer>();
   #server: WebSocketServer | undefined;
-  #stats: EventHubStats = { consumers: 0, sent: 0, dropped: 0, disconnectedTooSlow: 0 };
+  readonly #rule: OverflowRule;
+  readonly #counters: QueueCounters = { sent: 0, dropped: 0, disconnectedTooSlow: 0 };
   readonly #onBlock = (committed: CommittedBlock): void => this.#publishBlock(committed);
   readonly #onChaincodeEvent = (event: ChaincodeEvent): void => this.#publishChaincodeEvent(event);
   readonly #onRejection = (rejection: RejectionEvent): void => this.#publishRejection(rejection);
 
   constructor(events: PeerEvents, options: EventHubOptions) {
-    if (!Number.isInteger(options.bufferSize) || options.bufferSize < 1) throw new Error('peer.validator.events.buffersize must be a positive integer');
+    this.#rule = overflowRule(options.timeoutMs);
+    checkBufferSize(options.bufferSize);
     this.#events = events;
     this.#options = options;
     this.#log = options.log ?? silentLogger;
@@ -101,7 +103,7 @@ export class EventHub {
   }
 
   stats(): EventHubStats {
-    return { ...this.#stats, consumers: this.#consumers.size };
+    return { ...this.#counters, consumers: this.#consumers.size };
   }
 
   #accept(socket: WebSocket, request: IncomingMessage): void {
@@ -109,12 +111,29 @@ export class EventHub {
       socket.close(CLOSE_POLICY, `too many event consumers (at most ${EVENT_CONSUMERS_MAX})`);
       return;
     }
-    const consumer: Consumer = { socket, blocks: false, rejections: false, chaincodes: new Map(), queued: 0, overflowSince: undefined, dropped: 0 };
+    const queue = new OutboundQueue({
+      bufferSize: this.#options.bufferSize,
+      rule: this.#rule,
+      counters: this.#counters,
+      send: (frame, written) => socket.send(frame, written),
+      disconnect: (reason) => {
+        this.#consumers.delete(consumer);
+        this.#log.info('Event consumer disconnected', { from: request.socket.remoteAddress, reason });
+        socket.close(CLOSE_TOO_SLOW, reason);
+        // A consumer that does not read does not answer the close handshake either.
+        setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+      },
+    });
+    const consumer: Consumer = { socket, blocks: false, rejections: false, chaincodes: new Map(), queue };
     this.#consumers.add(consumer);
     this.#log.debug('Event consumer connected', { from: request.socket.remoteAddress });
+    const forget = (): void => {
+      this.#consumers.delete(consumer);
+      queue.close();
+    };
     socket.on('message', (data, isBinary) => this.#onConsumerMessage(consumer, data, isBinary));
-    socket.on('close', () => this.#consumers.delete(consumer));
-    socket.on('error', () => this.#consumers.delete(consumer));
+    socket.on('close', forget);
+    socket.on('error', forget);
   }
 
   #onConsumerMessage(consumer: Consumer, data: unknown, isBinary: boolean): void {
@@ -185,28 +204,6 @@ export class EventHub {
   }
 
   #deliver(consumer: Consumer, frame: string): void {
-    if (consumer.queued >= this.#options.bufferSize) {
-      this.#overflow(consumer);
-      return;
-    }
-    consumer.overflowSince = undefined;
-    consumer.queued++;
-    this.#stats.sent++;
-    consumer.socket.send(frame, () => {
-      consumer.queued--;
-    });
-  }
-
-  #overflow(consumer: Consumer): void {
-    consumer.dropped++;
-    this.#stats.dropped++;
-    if (this.#options.timeoutMs < 0) return;
-    const now = performance.now();
-    consumer.overflowSince ??= now;
-    if (now - consumer.overflowSince >= this.#options.timeoutMs) {
-      this.#stats.disconnectedTooSlow++;
-      this.#consumers.delete(consumer);
-      consumer.socket.close(CLOSE_TOO_SLOW, `consumer too slow: ${consumer.dropped} events dropped`);
-    }
+    consumer.queue.offer(frame);
   }
 }

@@ -1,8 +1,10 @@
 // The event hub: Fabric's register/echo protocol, exact-match chaincode interests with "" as a
-// wildcard, global BLOCK and REJECTION interests, refusal of malformed registrations, and the
-// bounded per-consumer queue.
+// wildcard, global BLOCK and REJECTION interests, unregister, refusal of malformed registrations,
+// consumers that disconnect or never read, and the three overflow rules of the bounded queue
+// against real sockets (outbound-queue.test.ts checks the rules themselves exactly).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { EventHub } from '../../host/events/event-hub.ts';
 import { EventClient, type HubEvent } from '../../host/events/event-client.ts';
@@ -165,23 +167,141 @@ test('the acknowledgement echoes the registration; unregister stops the events',
   });
 });
 
-test('a consumer that does not drain is disconnected once the timeout passes; the others keep receiving', async () => {
-  await withHub(2, 0, async (events, address, hub) => {
+test('unregister removes exactly the named chaincode interest; the client\'s register/unregister resolve on the echo', async () => {
+  await withHub(100, 10, async (events, address) => {
+    const c = collector();
+    const client = await EventClient.connect({
+      address,
+      interests: [
+        { eventType: EventType.CHAINCODE, chaincodeRegInfo: { chaincodeID: 'cc1', eventName: 'event1' } },
+        { eventType: EventType.CHAINCODE, chaincodeRegInfo: { chaincodeID: 'cc1', eventName: 'event2' } },
+      ],
+      onEvent: (e) => c.push(e),
+    });
+    const payload = new Uint8Array(0);
+    await client.unregister([{ eventType: EventType.CHAINCODE, chaincodeRegInfo: { chaincodeID: 'cc1', eventName: 'event1' } }]);
+    events.emit('chaincodeEvent', { chaincodeID: 'cc1', txID: 't1', eventName: 'event1', payload }, 1);
+    events.emit('chaincodeEvent', { chaincodeID: 'cc1', txID: 't2', eventName: 'event2', payload }, 1);
+    await client.register([{ eventType: EventType.BLOCK }]);
+    events.emit('block', { blockNumber: 9, block: block([]), blockHash: EMPTY });
+    await c.waitFor(2);
+    assert.deepEqual(
+      c.received.map((e) => ('chaincodeEvent' in e ? e.chaincodeEvent.txID : 'block' in e ? `block ${e.block.blockNumber}` : '?')),
+      ['t2', 'block 9'],
+    );
+    await assert.rejects(client.register([{ eventType: 7 as 1 }]), /The event hub refused the request: events\[0\]\.eventType must be 1 \(BLOCK\)/);
+    await client.close();
+  });
+});
+
+test('a consumer that disconnects is forgotten; the hub keeps publishing to the others', async () => {
+  await withHub(100, 10, async (events, address, hub) => {
+    const c = collector();
+    const gone = await EventClient.connect({ address, interests: [{ eventType: EventType.BLOCK }], onEvent: () => {} });
+    const stays = await EventClient.connect({ address, interests: [{ eventType: EventType.BLOCK }], onEvent: (e) => c.push(e) });
+    assert.equal(hub.stats().consumers, 2);
+    await gone.close();
+    for (let i = 0; i < 50 && hub.stats().consumers !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(hub.stats().consumers, 1);
+    events.emit('block', { blockNumber: 1, block: block([]), blockHash: EMPTY });
+    await c.waitFor(1);
+    assert.equal(hub.stats().dropped, 0);
+    await stays.close();
+  });
+});
+
+/**
+ * A consumer that opens the WebSocket, registers for blocks and then never reads a byte: a raw
+ * TCP client that writes the handshake and the registration frame and nothing else.
+ */
+async function neverReadingConsumer(address: string): Promise<Socket> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const socket = connect({ host, port });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(`GET / HTTP/1.1\r\nHost: ${address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  // A masked client text frame (mask 0: the payload is sent as is).
+  const payload = Buffer.from(JSON.stringify({ register: { events: [{ eventType: 1 }] } }));
+  socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload]));
+  socket.pause();
+  return socket;
+}
+
+/** Publishes big blocks until the never-reading consumer's queue has overflowed, as the hub counts. */
+async function floodUntil(events: PeerEvents, hub: EventHub, done: () => boolean): Promise<number> {
+  const big = block(Array.from({ length: 100 }, (_, i) => `tx-${i}-${'x'.repeat(200)}`));
+  let n = 0;
+  while (!done() && n < 5000) {
+    events.emit('block', { blockNumber: n++, block: big, blockHash: EMPTY });
+    // One block per turn of the event loop, as a committing peer publishes them: a consumer that
+    // reads keeps up, the one that does not fills the kernel's buffers and then its queue.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(done(), `the never-reading consumer still had room after ${n} blocks (stats ${JSON.stringify(hub.stats())})`);
+  return n;
+}
+
+test('timeout < 0 (drop): a consumer that never reads loses events but stays connected; the others get every block', async () => {
+  await withHub(16, -1, async (events, address, hub) => {
     const c = collector();
     const good = await EventClient.connect({ address, interests: [{ eventType: EventType.BLOCK }], onEvent: (e) => c.push(e) });
-    // A consumer whose socket is paused never reads, so its queue fills.
+    const stuck = await neverReadingConsumer(address);
+    for (let i = 0; i < 100 && hub.stats().consumers < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const published = await floodUntil(events, hub, () => hub.stats().dropped >= 20);
+    await c.waitFor(published);
+    assert.equal(c.received.length, published, 'the reading consumer lost nothing');
+    assert.equal(hub.stats().consumers, 2, 'the never-reading consumer is still connected');
+    assert.equal(hub.stats().disconnectedTooSlow, 0);
+    stuck.destroy();
+    await good.close();
+  });
+});
+
+test('timeout = 0 (disconnect): a consumer that never reads is disconnected at its first overflow; the others get every block', async () => {
+  await withHub(16, 0, async (events, address, hub) => {
+    const c = collector();
+    const good = await EventClient.connect({ address, interests: [{ eventType: EventType.BLOCK }], onEvent: (e) => c.push(e) });
+    const stuck = await neverReadingConsumer(address);
+    for (let i = 0; i < 100 && hub.stats().consumers < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const published = await floodUntil(events, hub, () => hub.stats().disconnectedTooSlow === 1);
+    assert.equal(hub.stats().dropped, 1, 'only the event that found the queue full');
+    assert.equal(hub.stats().consumers, 1);
+    await c.waitFor(published);
+    assert.equal(c.received.length, published);
+    stuck.destroy();
+    await good.close();
+  });
+});
+
+test('timeout = 0: a ws consumer that paused reading sees close code 1013 with the reason once it reads again', async () => {
+  await withHub(2, 0, async (events, address, hub) => {
     const stuck = new WebSocket(`ws://${address}`);
     await new Promise((resolve) => stuck.once('open', resolve));
-    const closed = new Promise<number>((resolve) => stuck.once('close', (code) => resolve(code)));
+    const closed = new Promise<[number, string]>((resolve) => stuck.once('close', (code, reason) => resolve([code, reason.toString()])));
     stuck.send(JSON.stringify({ register: { events: [{ eventType: 1 }] } }));
     await new Promise((resolve) => stuck.once('message', resolve));
     stuck.pause();
-    const big = block(Array.from({ length: 2000 }, (_, i) => `tx-${i}-${'x'.repeat(200)}`));
-    for (let n = 0; n < 200; n++) events.emit('block', { blockNumber: n, block: big, blockHash: EMPTY });
-    await c.waitFor(1);
+    await floodUntil(events, hub, () => hub.stats().disconnectedTooSlow === 1);
     stuck.resume();
-    assert.equal(await closed, 1013);
-    assert.ok(hub.stats().disconnectedTooSlow >= 1);
-    await good.close();
+    assert.deepEqual(await closed, [1013, 'consumer too slow: its queue of 2 events was full']);
+  });
+});
+
+test('timeout > 0 (wait): events beyond the queue wait, as many as the queue holds, and go out in order', async () => {
+  // A long timeout, so nothing expires here (outbound-queue.test.ts checks expiry on a fake clock).
+  await withHub(2, 60_000, async (events, address, hub) => {
+    const c = collector();
+    const client = await EventClient.connect({ address, interests: [{ eventType: EventType.BLOCK }], onEvent: (e) => c.push(e) });
+    const sentBefore = hub.stats().sent;
+    // One synchronous burst: the socket has taken none yet, so 2 are written, 2 wait, 2 find both full.
+    for (let n = 0; n < 6; n++) events.emit('block', { blockNumber: n, block: block([`tx-${n}`]), blockHash: EMPTY });
+    assert.equal(hub.stats().sent - sentBefore, 2);
+    assert.equal(hub.stats().dropped, 2);
+    await c.waitFor(4);
+    events.emit('block', { blockNumber: 6, block: block([]), blockHash: EMPTY });
+    await c.waitFor(5);
+    assert.deepEqual(c.received.map((e) => ('block' in e ? e.block.blockNumber : -1)), [0, 1, 2, 3, 6]);
+    assert.equal(hub.stats().dropped, 2);
+    assert.equal(hub.stats().consumers, 1);
+    await client.close();
   });
 });
