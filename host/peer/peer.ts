@@ -9,8 +9,12 @@ import { loadChaincodeCode } from '../chaincode/build.ts';
 import { parseHostPort } from '../config/addresses.ts';
 import type { CoreConfig } from '../config/core-config.ts';
 import { EventHub } from '../events/event-hub.ts';
+import { deployedChaincodes, registerExplorerRoutes } from '../explorer/explorer-routes.ts';
+import { PeerHeights } from '../explorer/peer-heights.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { silentLogger, type Logger } from '../logging.ts';
+import { registerMetricsRoute } from '../metrics/metrics-route.ts';
+import { PeerMetrics } from '../metrics/peer-metrics.ts';
 import { TransactionCodec, type Block, type BlockchainInfo, type ChaincodeSpec, type Transaction } from '../protocol/messages.ts';
 import { buildRestServer, type PeerApi, type PeerEndpoint, type TransactionStatus } from '../rest/server.ts';
 import { ChaincodeRuntime } from '../runtime/runtime.ts';
@@ -53,6 +57,8 @@ export class Peer implements PeerApi {
   readonly events = new PeerEvents();
   readonly log: Logger;
   readonly securityEnabled: boolean;
+  /** GET /metrics: counters from the events and hooks below, gauges read from status(). */
+  readonly metrics: PeerMetrics;
   readonly #cwd: string;
   #ledger: Ledger | undefined;
   #runtime: ChaincodeRuntime | undefined;
@@ -74,6 +80,16 @@ export class Peer implements PeerApi {
     this.#cwd = options.cwd ?? process.cwd();
     this.dataDir = resolve(this.#cwd, options.config.string('peer.fileSystemPath'));
     this.securityEnabled = options.config.bool('security.enabled');
+    this.metrics = new PeerMetrics(
+      this.events,
+      {
+        height: () => this.#ledger?.height() ?? 0,
+        consensus: () => this.#consensus?.status() ?? null,
+        connectedPeers: () => this.#parts?.transport?.connected().length ?? 0,
+        eventHub: () => this.#eventHub?.stats(),
+      },
+      { peerId: this.id, validator: options.config.bool('peer.validator.enabled') },
+    );
   }
 
   get pidFile(): string {
@@ -106,7 +122,8 @@ export class Peer implements PeerApi {
         deltaHistorySize: this.config.number('ledger.state.deltaHistorySize'),
       });
       this.#runtime = new ChaincodeRuntime();
-      this.#executor = new Executor(this.#ledger, this.#runtime, this.events);
+      this.#executor = new Executor(this.#ledger, this.#runtime, this.events, { onFuel: (fuel) => this.metrics.addFuel(fuel) });
+      this.metrics.start();
       await this.#executor.open();
       if (this.securityEnabled) await this.#startSecurity(this.#executor, this.#ledger);
       this.events.on('block', ({ block }) => this.#forgetCommittedDeploys(block.transactions));
@@ -132,6 +149,7 @@ export class Peer implements PeerApi {
   }
 
   async stop(): Promise<void> {
+    this.metrics.stop();
     await this.#rest?.close();
     this.#rest = undefined;
     await this.#eventHub?.close();
@@ -215,7 +233,24 @@ export class Peer implements PeerApi {
 
   async #startRest(): Promise<void> {
     const { host, port } = parseHostPort(this.config.string('rest.address'), 'rest.address');
-    this.#rest = buildRestServer(this);
+    const heights = new PeerHeights(() => this.#parts?.transport);
+    this.#rest = buildRestServer(this, {
+      onResponse: (sample) => this.metrics.observeRequest(sample),
+      routes: [
+        (app) => registerMetricsRoute(app, this.metrics),
+        (app) =>
+          registerExplorerRoutes(app, {
+            height: () => this.ledger.height(),
+            getBlock: (n) => this.ledger.getBlock(n),
+            getBlockHash: (n) => this.ledger.getBlockHash(n),
+            getTransaction: (txid) => this.ledger.getTransaction(txid),
+            transactionStatus: (txid) => this.transactionStatus(txid),
+            chaincodes: (after) => deployedChaincodes(this.ledger, after),
+            status: () => this.status(),
+            peerHeights: () => heights.list(),
+          }),
+      ],
+    });
     const address = await this.#rest.listen({ host, port });
     this.#restAddress = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
   }
@@ -303,6 +338,8 @@ export class Peer implements PeerApi {
       height: this.#ledger?.height() ?? 0,
       state: this.#ledger?.stateStatus(),
       consensus: this.#consensus?.status() ?? null,
+      // The event hub's host:port (the explorer's live updates connect to it); null where none runs.
+      events: this.#eventsAddress ?? null,
       transport: this.#parts?.transport?.stats() ?? null,
     };
   }

@@ -55,6 +55,17 @@ export interface RestOptions {
   /** Bytes a request body may have (a deploy may carry a module). */
   bodyLimitBytes?: number;
   logger?: boolean;
+  /** Told of every response sent (metrics): method, route pattern ("unmatched" if none), status, seconds. */
+  onResponse?: (sample: { method: string; route: string; status: number; seconds: number }) => void;
+  /** More routes (weft's explorer and metrics), registered after Fabric's. */
+  routes?: Array<(app: FastifyInstance) => void>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route sets its own Content-Type (HTML, a script, Prometheus text); every other answer is JSON. */
+    ownContentType?: boolean;
+  }
 }
 
 const UINT64_MAX = 18446744073709551615n;
@@ -118,8 +129,8 @@ export function buildRestServer(peer: PeerApi, options: RestOptions = {}): Fasti
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('Content-Type', 'application/json');
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.routeOptions.config?.ownContentType) reply.header('Content-Type', 'application/json');
     reply.header('Access-Control-Allow-Origin', '*');
     reply.header('Access-Control-Allow-Headers', 'accept, content-type');
     return payload;
@@ -130,6 +141,13 @@ export function buildRestServer(peer: PeerApi, options: RestOptions = {}): Fasti
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     return sendJson(reply, status, { Error: error.message });
   });
+
+  const onResponse = options.onResponse;
+  if (onResponse) {
+    app.addHook('onResponse', async (request, reply) => {
+      onResponse({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    });
+  }
 
   app.post('/chaincode', (request, reply) => handleChaincode(peer, request, reply));
   if (peer.registrar) registerRegistrarRoutes(app, peer.registrar);
@@ -174,5 +192,6 @@ export function buildRestServer(peer: PeerApi, options: RestOptions = {}): Fasti
   // weft extension: what the peer is doing (consensus view and primary, transport counters).
   app.get('/weft/status', async (_request, reply) => sendJson(reply, 200, (peer.status?.() ?? {}) as Json));
 
+  for (const register of options.routes ?? []) register(app);
   return app;
 }
