@@ -1,7 +1,10 @@
 // Structured logging (pino) with Fabric's levels and per-module levels. One line per event:
-// human-readable in a terminal, JSON when CORE_LOGGING_FORMAT=json or when stderr is not a TTY
-// and CORE_LOGGING_FORMAT is unset in CI. The level spec is Fabric's level name, optionally
-// followed by module overrides: "info", "debug", "info,pbft=debug,rest=warning".
+// for a person ("12:00:01.250 NOTICE   [peer] Peer started id=vp0 height=1") or JSON (one object
+// per line: level, time, module, msg and the fields). CORE_LOGGING_FORMAT=json|text chooses;
+// unset, it is text on a terminal and JSON otherwise. The level spec (logging.level,
+// CORE_LOGGING_LEVEL, --logging-level) is Fabric's level name, optionally with module overrides:
+// "info", "debug", "warning,pbft=debug,events=debug". Modules: peer, pbft, transport,
+// statetransfer, follower, events.
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 
@@ -17,6 +20,16 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   child(module: string): Logger;
   isDebug(): boolean;
+}
+
+export type LogFormat = 'json' | 'text';
+
+/** CORE_LOGGING_FORMAT's value, checked ("" or unset: undefined, the default by terminal). */
+export function parseLogFormat(text: string | undefined): LogFormat | undefined {
+  const value = (text ?? '').trim().toLowerCase();
+  if (value === '') return undefined;
+  if (value === 'json' || value === 'text') return value;
+  throw new Error(`CORE_LOGGING_FORMAT must be json or text, got "${text}"`);
 }
 
 export interface LevelSpec {
@@ -60,8 +73,9 @@ class PrettyStream extends Writable {
       try {
         const { time, level, module, msg, pid: _pid, hostname: _host, ...rest } = JSON.parse(line) as Record<string, unknown>;
         const stamp = String(time).slice(11, 23);
+        // A value with spaces, quotes or "=" is quoted, so a line splits back into its fields.
         const fields = Object.entries(rest)
-          .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+          .map(([key, value]) => `${key}=${typeof value === 'string' && /^[^\s="]+$/.test(value) ? value : JSON.stringify(value)}`)
           .join(' ');
         const levelText = String(level).toUpperCase().padEnd(8);
         this.#out.write(`${stamp} ${levelText} [${String(module ?? '-')}] ${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`);
@@ -74,12 +88,15 @@ class PrettyStream extends Writable {
 }
 
 class PinoBackedLogger implements Logger {
+  /** The root logger: every module's logger is its child, so a line names one module, once. */
+  readonly #root: PinoLogger<LevelName>;
   readonly #pino: PinoLogger<LevelName>;
   readonly #spec: LevelSpec;
 
-  constructor(base: PinoLogger<LevelName>, spec: LevelSpec, module: string) {
+  constructor(root: PinoLogger<LevelName>, spec: LevelSpec, module: string) {
+    this.#root = root;
     this.#spec = spec;
-    this.#pino = base.child({ module }, { level: spec.modules.get(module) ?? spec.default });
+    this.#pino = root.child({ module }, { level: spec.modules.get(module) ?? spec.default });
   }
 
   #log(level: LevelName, message: string, fields?: Record<string, unknown>): void {
@@ -95,7 +112,7 @@ class PinoBackedLogger implements Logger {
   debug(message: string, fields?: Record<string, unknown>): void { this.#log('debug', message, fields); }
 
   child(module: string): Logger {
-    return new PinoBackedLogger(this.#pino as PinoLogger<LevelName>, this.#spec, module);
+    return new PinoBackedLogger(this.#root, this.#spec, module);
   }
 
   isDebug(): boolean {
@@ -106,8 +123,8 @@ class PinoBackedLogger implements Logger {
 export interface LoggerOptions {
   /** Level spec, e.g. "info,pbft=debug". */
   level: string;
-  /** "json" or "text"; default: text on a TTY, JSON otherwise. */
-  format?: 'json' | 'text' | undefined;
+  /** "json" or "text" (CORE_LOGGING_FORMAT, any case); default: text on a TTY, JSON otherwise. */
+  format?: LogFormat | string | undefined;
   /** Where lines go (default stderr). */
   destination?: NodeJS.WritableStream;
   /** Extra fields on every line (e.g. the peer id). */
@@ -117,7 +134,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions, module = 'peer'): Logger {
   const spec = parseLevelSpec(options.level);
   const destination = options.destination ?? process.stderr;
-  const format = options.format ?? ((destination as { isTTY?: boolean }).isTTY ? 'text' : 'json');
+  const format = parseLogFormat(options.format) ?? ((destination as { isTTY?: boolean }).isTTY ? 'text' : 'json');
   const stream = format === 'json' ? destination : new PrettyStream(destination);
   const lowest = Math.min(LEVELS[spec.default], ...[...spec.modules.values()].map((l) => LEVELS[l]));
   const base = pino<LevelName>(
