@@ -108,6 +108,8 @@ export interface DriveResult {
   markers: TimelineMarker[];
   /** Event hubs that went away during the run (their transactions cannot be followed). */
   disconnected: Array<{ target: string; reason: string }>;
+  /** CPU seconds (user + system) this process — the clients and listeners — used during the run. */
+  clientCpuSeconds: number;
   /** Nothing was committed for the drain timeout while transactions were outstanding: the run was cut short. */
   stalled: boolean;
   aborted: boolean;
@@ -276,6 +278,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   let scheduled = 0;
   let nextId = 0;
   started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   timeline = new Timeline(started);
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   const onAbort = (): void => {
@@ -420,6 +423,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     const sendingSeconds = ((Number.isNaN(lastSendAt) ? sendingEnded : lastSendAt) - started) / 1000;
     const elapsedSeconds = ((Number.isNaN(lastCommitAt) ? sendingEnded : lastCommitAt) - started) / 1000;
     const queryLatency = summarize(queryLatencies);
+    const cpu = process.cpuUsage(cpuAtStart);
     return {
       sendingSeconds,
       elapsedSeconds,
@@ -445,6 +449,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       timeline: timeline.points(),
       markers: markers.sort((a, b) => a.t - b.t),
       disconnected,
+      clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
       stalled,
       aborted: options.signal?.aborted ?? false,
     };

@@ -90,6 +90,8 @@ export function formatRun(run: BenchRun): string[] {
     `  latency ms            median ${ms(r.latencyMs.median)}   p95 ${ms(r.latencyMs.p95)}   p99 ${ms(r.latencyMs.p99)}   max ${ms(r.latencyMs.max)}`,
     `  transactions          sent ${count(r.sent)}   accepted ${count(r.accepted)}   refused ${count(r.refused)}   rejected ${count(r.rejected)}   lost ${count(r.lost)}`,
   ];
+  const peersCpu = run.cpu.peersMicrosPerTx === null ? '' : `, peers ${count(run.cpu.peersMicrosPerTx)} µs (all ${net.peers} together)`;
+  lines.push(`  CPU per committed tx  client ${count(run.cpu.clientMicrosPerTx)} µs${peersCpu}`);
   if (r.queries.sent > 0) {
     lines.push(`  queries               ${count(r.queries.answered)} answered (${count(r.queries.answeredPerSecond)}/s), ${count(r.queries.failed)} failed; latency median ${ms(r.queries.latencyMs.median)}   p95 ${ms(r.queries.latencyMs.p95)}   p99 ${ms(r.queries.latencyMs.p99)}`);
   }

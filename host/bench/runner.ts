@@ -4,6 +4,7 @@
 // BenchRun for the report.
 import { drive, type BenchTarget, type DriveProgress, type DriveResult, type ScheduledAction } from './driver.ts';
 import { chaincodeModule, deployOnAll } from './deploy.ts';
+import { totalCpuSeconds } from './process-cpu.ts';
 import { meanThroughput } from './stats.ts';
 import { WORKLOADS, type Operation, type WorkloadName, type WorkloadOptions } from './workloads.ts';
 
@@ -67,6 +68,11 @@ export interface BenchRun {
   targets: string[];
   plan: { clients: number; ratePerSecond: number | null; durationS: number; warmupS: number; options: WorkloadOptions };
   setup: { operations: number; committed: number; refused: number; rejected: number; lost: number; seconds: number };
+  /**
+   * CPU per committed transaction during the measurement, in microseconds: this process (clients,
+   * event listeners) and all peer processes together (null when unknown, or when a peer restarted).
+   */
+  cpu: { clientMicrosPerTx: number; peersMicrosPerTx: number | null };
   result: DriveResult;
   fault?: FaultFigures | undefined;
   startedAt: string;
@@ -80,6 +86,8 @@ export interface RunHooks {
   /** Stops / starts a replica of a network the bench started (required for a fault plan). */
   stopPeer?: (id: string) => Promise<void>;
   startPeer?: (id: string) => Promise<void>;
+  /** Process ids of the peers (a network the bench started), for their CPU per transaction. */
+  peerPids?: ReadonlyArray<number | undefined>;
 }
 
 /** A pull source over an iterable, counting what it gave; `empty` tells whether it has anything at all. */
@@ -136,7 +144,11 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
         { afterMs: fault.restartAtS * 1000, label: `start ${fault.peer}`, run: () => hooks.startPeer!(fault.peer) },
       ]
     : [];
+  const pids = fault ? undefined : hooks.peerPids;
+  const peersCpuBefore = pids ? totalCpuSeconds(pids) : Number.NaN;
   const result = await drive({ ...load, durationMs: plan.durationS * 1000, schedule, onProgress: (p) => hooks.onProgress?.('measure', p) });
+  const peersCpu = pids ? totalCpuSeconds(pids) - peersCpuBefore : Number.NaN;
+  const perTx = (seconds: number): number => (seconds * 1e6) / result.committed;
 
   return {
     workload: plan.workload,
@@ -146,6 +158,7 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
     targets: sendTo.map((t) => `${t.id} ${t.rest}`),
     plan: { clients: plan.clients, ratePerSecond: plan.ratePerSecond ?? null, durationS: plan.durationS, warmupS: plan.warmupS, options: plan.options },
     setup: setupFigures,
+    cpu: { clientMicrosPerTx: perTx(result.clientCpuSeconds), peersMicrosPerTx: Number.isFinite(peersCpu) ? perTx(peersCpu) : null },
     result,
     fault: fault ? faultFigures(fault, result, plan.durationS) : undefined,
     startedAt,

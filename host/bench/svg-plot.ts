@@ -9,6 +9,8 @@ export interface PlotRun {
   title: string;
   timeline: readonly TimelinePoint[];
   markers: readonly TimelineMarker[];
+  /** Seconds the run lasted: a last, partial second is left out (it would show as a drop). */
+  elapsedSeconds?: number;
 }
 
 export interface PlotBar {
@@ -23,6 +25,8 @@ const TITLE_HEIGHT = 30;
 const GAP = 22;
 /** Room above the highest value, so a line at the maximum is not drawn on the frame. */
 const HEADROOM = 1.1;
+/** The label suffix of the marker that ends a scheduled action (driver.ts). */
+const DONE_SUFFIX = ': done';
 const COLORS = { throughput: '#1f77b4', median: '#2ca02c', p95: '#ff7f0e', marker: '#d62728', bar: '#1f77b4', axis: '#444', grid: '#ddd' };
 const FONT = 'font-family="sans-serif" font-size="12"';
 const font = (size: number, bold = false): string => `font-family="sans-serif" font-size="${size}"${bold ? ' font-weight="bold"' : ''}`;
@@ -78,11 +82,13 @@ function lineChart(top: number, options: { yLabel: string; xMax: number; series:
   parts.push(`<rect x="${x0}" y="${y0}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="${COLORS.axis}"/>`);
   parts.push(`<text x="${x0 + plotWidth / 2}" y="${y0 + plotHeight + 30}" text-anchor="middle" ${FONT}>seconds</text>`);
   parts.push(`<text transform="translate(${x0 - 52} ${fixed(y0 + plotHeight / 2)}) rotate(-90)" text-anchor="middle" ${FONT}>${escapeXml(options.yLabel)}</text>`);
+  // An action's start is a dashed, labelled line; its end (label "…: done") a dotted one without a label.
   for (const marker of options.markers) {
     if (!(marker.t >= 0 && marker.t <= xMax)) continue;
     const x = fixed(px(marker.t));
-    parts.push(`<line x1="${x}" y1="${y0}" x2="${x}" y2="${y0 + plotHeight}" stroke="${COLORS.marker}" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${x}" y="${y0 - 4}" text-anchor="middle" fill="${COLORS.marker}" ${FONT}>${escapeXml(marker.label)}</text>`);
+    const end = marker.label.endsWith(DONE_SUFFIX);
+    parts.push(`<line x1="${x}" y1="${y0}" x2="${x}" y2="${y0 + plotHeight}" stroke="${COLORS.marker}" stroke-dasharray="${end ? '1 3' : '4 3'}"/>`);
+    if (!end) parts.push(`<text x="${x}" y="${y0 - 4}" text-anchor="middle" fill="${COLORS.marker}" ${FONT}>${escapeXml(marker.label)}</text>`);
   }
   let legendX = x0 + plotWidth;
   for (const series of [...options.series].reverse()) {
@@ -136,7 +142,9 @@ export function renderBenchSvg(title: string, runs: readonly PlotRun[], bars?: {
   let top = 0;
   parts.push(`<text x="${MARGIN.left}" y="20" ${font(16, true)}>${escapeXml(title)}</text>`);
   top += TITLE_HEIGHT;
-  for (const run of runs) {
+  for (const plotted of runs) {
+    const elapsed = plotted.elapsedSeconds;
+    const run = elapsed === undefined ? plotted : { ...plotted, timeline: plotted.timeline.filter((p) => p.t + 1 <= elapsed) };
     const xMax = Math.max(1, ...run.timeline.map((p) => p.t + 1), ...run.markers.map((m) => m.t));
     parts.push(`<text x="${MARGIN.left}" y="${top + 16}" ${font(14, true)}>${escapeXml(run.title)}</text>`);
     top += 8;

@@ -34,6 +34,7 @@ function result(overrides: Partial<DriveResult> = {}): DriveResult {
     timeline: [point(0, 1000), point(1, 1200)],
     markers: [],
     disconnected: [],
+    clientCpuSeconds: 1.2,
     stalled: false,
     aborted: false,
     ...overrides,
@@ -49,6 +50,7 @@ function run(overrides: Partial<BenchRun> = {}): BenchRun {
     targets: ['vp0 127.0.0.1:7050'],
     plan: { clients: 64, ratePerSecond: 1200, durationS: 10, warmupS: 2, options: DEFAULT_WORKLOAD_OPTIONS },
     setup: { operations: 100, committed: 100, refused: 0, rejected: 0, lost: 0, seconds: 1.5 },
+    cpu: { clientMicrosPerTx: 100, peersMicrosPerTx: 450.4 },
     result: result(),
     startedAt: '2026-11-24T12:00:00.000Z',
     ...overrides,
@@ -82,6 +84,15 @@ test('the SVG: one throughput and one latency chart per run, markers, a gap wher
     const names = [...tag.matchAll(/ ([a-z-]+)="/g)].map((m) => m[1]);
     assert.equal(new Set(names).size, names.length, `repeated attribute in ${tag}`);
   }
+  const trimmed = renderBenchSvg('fault', [{
+    title: 'fault',
+    timeline: [point(0, 500), point(1, 600), point(2, 40)],
+    markers: [{ t: 1, label: 'stop vp3' }, { t: 1.5, label: 'stop vp3: done' }],
+    elapsedSeconds: 2.4,
+  }]);
+  assert.equal((trimmed.match(/<polyline points="\S+ \S+" fill="none" stroke="#1f77b4"/g) ?? []).length, 1, 'the partial last second is left out');
+  assert.equal((trimmed.match(/stroke-dasharray="1 3"/g) ?? []).length, 2, 'the end of the action: dotted, on both charts');
+  assert.doesNotMatch(trimmed, />stop vp3: done</, 'and without a label');
   const empty = renderBenchSvg('nothing', [{ title: 'empty', timeline: [], markers: [] }]);
   assert.doesNotMatch(empty, /NaN|undefined|Infinity/);
 });
@@ -93,6 +104,7 @@ test('formatRun: the figures a person reads, refusals and rejections by message,
     '  committed tx/s        1,176   (12,000 committed in 10.2 s; sent 1,200 tx/s)',
     '  latency ms            median 45.0   p95 300   p99 300   max 300',
     '  transactions          sent 12,000   accepted 12,000   refused 0   rejected 0   lost 0',
+    '  CPU per committed tx  client 100 µs, peers 450 µs (all 4 together)',
     '  set-up                100/100 committed in 1.5 s (lost 0)',
   ]);
   const troubled = formatRun(run({

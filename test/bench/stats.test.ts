@@ -48,3 +48,15 @@ test('Timeline: sends and commits per second, latency per interval, empty interv
   assert.equal(meanThroughput(points, 2, 3), 1);
   assert.ok(Number.isNaN(meanThroughput(points, 5, 9)));
 });
+
+test('processCpuSeconds: this process has used some CPU; an absent process gives NaN', async () => {
+  const { processCpuSeconds, totalCpuSeconds } = await import('../../host/bench/process-cpu.ts');
+  if (process.platform !== 'linux') return;
+  let spin = 0;
+  for (let i = 0; i < 5_000_000; i++) spin += i;
+  assert.ok(spin > 0);
+  assert.ok(processCpuSeconds(process.pid) > 0);
+  assert.ok(Number.isNaN(processCpuSeconds(undefined)));
+  assert.ok(Number.isNaN(processCpuSeconds(2 ** 30)));
+  assert.ok(Number.isNaN(totalCpuSeconds([process.pid, undefined])));
+});

@@ -187,7 +187,7 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
           const run = await runWorkload(targets, network, runPlan, {
             log: (line) => context.io.stderr(line),
             signal: controller.signal,
-            ...(bench ? { stopPeer: bench.stop, startPeer: bench.start } : {}),
+            ...(bench ? { stopPeer: bench.stop, startPeer: bench.start, peerPids: bench.layout.peers.map((p) => p.pid) } : {}),
             onProgress: (phase, progress) => {
               if (phase !== lastPhase) printer.done();
               lastPhase = phase;
@@ -235,7 +235,7 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
       if (plotFile !== undefined) {
         const title = `weft bench, ${startedAt.slice(0, 16).replace('T', ' ')} UTC, ${report.machine.cpus} CPUs`;
         const bars = scalability.length > 0 ? { title: 'scalability: committed tx/s by network size', yLabel: 'committed tx/s', bars: scalability.map((row) => ({ label: `${row.workload} N=${row.peers}`, value: row.committedPerSecond })) } : undefined;
-        await writeFile(plotFile, renderBenchSvg(title, runs.map((run) => ({ title: `${run.workload}, ${networkLabel(run.network)}${run.fault ? `, ${run.fault.peer} stopped and restarted` : ''}`, timeline: run.result.timeline, markers: run.result.markers })), bars));
+        await writeFile(plotFile, renderBenchSvg(title, runs.map((run) => ({ title: `${run.workload}, ${networkLabel(run.network)}${run.fault ? `, ${run.fault.peer} stopped and restarted` : ''}`, timeline: run.result.timeline, markers: run.result.markers, elapsedSeconds: run.result.elapsedSeconds })), bars));
         context.io.stdout(`Plot: ${plotFile}`);
       }
       if (controller.signal.aborted) throw new CliError('Interrupted', 130);
