@@ -1,6 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts one after another, each in its own process (so one
-// does not warm or load the next), streams what each prints, and ends with a one-line summary
-// per bench. `npm run bench -- runtime peer` runs only those whose file name contains a word;
+// does not warm or load the next), streams what each prints between a numbered header and a line
+// with its time and the run's (plain lines: the benches' own output shares the terminal), and
+// ends with a one-line summary per bench. `npm run bench -- runtime peer` runs only those whose file name contains a word;
 // `--quick` is passed through to each bench for a shorter run.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -22,14 +23,21 @@ if (benches.length === 0) {
 }
 
 const results: Array<{ bench: string; code: number; seconds: number }> = [];
-for (const bench of benches) {
-  process.stdout.write(`\n=== ${bench} ${'='.repeat(Math.max(0, 70 - bench.length))}\n`);
+const runStarted = performance.now();
+for (const [index, bench] of benches.entries()) {
+  const step = `[${index + 1}/${benches.length}]`;
+  process.stdout.write(`\n=== ${step} ${bench} ${'='.repeat(Math.max(0, 66 - bench.length - step.length))}\n`);
   const started = performance.now();
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [join(here, bench), ...flags], { stdio: 'inherit' });
     child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
   });
-  results.push({ bench, code, seconds: (performance.now() - started) / 1000 });
+  const seconds = (performance.now() - started) / 1000;
+  results.push({ bench, code, seconds });
+  const left = benches.length - index - 1;
+  process.stdout.write(
+    `--- ${step} ${bench} ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${seconds.toFixed(1)} s; ${((performance.now() - runStarted) / 1000).toFixed(1)} s so far${left > 0 ? `, ${left} to go` : ''}\n`,
+  );
 }
 
 process.stdout.write('\n=== summary\n');

@@ -18,6 +18,7 @@ import { WEFT_ROOT, findEntry } from './build.ts';
 import { buildWat } from './build-wat.ts';
 import { checkModule, describeProblems } from './module-check.ts';
 import type { BuildJobMessage, BuildJobReply } from './build-worker.ts';
+import { createProgress, elapsed } from '../progress.ts';
 
 /** Worker threads compiling at once: each holds its own asc and binaryen (~150 MB), so stay small. */
 export const BUILD_WORKERS_MAX = 2;
@@ -266,8 +267,16 @@ export interface BuildAllOptions {
   /** Only these folders (names or labels). */
   only?: string[];
   root?: string;
+  /** One line per folder as it is done (fresh, built, refused as expected, FAILED). */
   log?: (line: string) => void;
+  /** The stale folders being built and how many are done, as it changes (a progress display). */
+  onProgress?: (state: { done: number; total: number; pending: string[] }) => void;
 }
+
+/** Milliseconds between redraws of the build's progress line. */
+const PROGRESS_TICK_MS = 250;
+/** Folders named in the progress line. */
+const PROGRESS_NAMES_MAX = 3;
 
 /** Builds what is stale; resolves with one outcome per folder, in discovery order. */
 export async function buildAll(options: BuildAllOptions = {}): Promise<BuildOutcome[]> {
@@ -291,11 +300,16 @@ export async function buildAll(options: BuildAllOptions = {}): Promise<BuildOutc
   const ascJobs = stale.filter((f) => f.kind === 'assemblyscript').length;
   const workers = Math.min(BUILD_WORKERS_MAX, availableParallelism(), ascJobs);
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
+  const pending = new Set(stale.map((f) => f.label));
+  const report = (): void => options.onProgress?.({ done: stale.length - pending.size, total: stale.length, pending: [...pending] });
+  report();
   try {
     await Promise.all(stale.map(async (folder) => {
       const outcome = await buildOne(folder, pool);
       outcomes.set(folder, outcome);
+      pending.delete(folder.label);
       log(describeOutcome(outcome));
+      report();
     }));
   } finally {
     await pool?.close();
@@ -307,7 +321,22 @@ async function main(argv: string[]): Promise<number> {
   const force = argv.includes('--force');
   const only = argv.filter((a) => !a.startsWith('--'));
   const started = performance.now();
-  const outcomes = await buildAll({ force, only });
+  // On a terminal, a redrawn line says what is still compiling; in CI, a plain line every few seconds.
+  const progress = createProgress({ stream: process.stdout });
+  let state = { done: 0, total: 0, pending: [] as string[] };
+  const show = (): void => {
+    if (state.pending.length === 0) return;
+    const names = state.pending.slice(0, PROGRESS_NAMES_MAX).join(', ') + (state.pending.length > PROGRESS_NAMES_MAX ? ', …' : '');
+    progress.status(`building ${state.done}/${state.total}: ${names} (${elapsed(started)})`);
+  };
+  const ticker = setInterval(show, PROGRESS_TICK_MS);
+  let outcomes: BuildOutcome[];
+  try {
+    outcomes = await buildAll({ force, only, log: (line) => progress.step(line), onProgress: (next) => { state = next; show(); } });
+  } finally {
+    clearInterval(ticker);
+    progress.clear();
+  }
   const failed = outcomes.filter((o) => o.status === 'failed');
   const built = outcomes.filter((o) => o.status === 'built').length;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -16,6 +16,8 @@ const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI_MAIN = join(REPO_ROOT, 'host', 'cli', 'main.ts');
 const PEERS_MAX = 64;
 const PORT_STRIDE = 100;
+/** Milliseconds between progress lines naming the peers still starting. */
+const WAITING_REPORT_MS = 5_000;
 
 export interface PeerLayout {
   id: string;
@@ -230,14 +232,23 @@ export async function networkUp(options: UpOptions): Promise<NetworkLayout> {
   }
   await writeLayout(options.dataDir, layout);
   const timeout = options.readyTimeoutMs ?? 60_000;
-  let ready = 0;
-  await Promise.all(
-    layout.peers.map(async (peer) => {
-      await waitReady(peer, timeout);
-      ready++;
-      progress(`${peer.id} ready at http://${peer.restAddress} (${ready}/${layout.peers.length})`);
-    }),
-  );
+  const waiting = new Set(layout.peers.map((peer) => peer.id));
+  const started = performance.now();
+  // A peer replaying a long chain can take a while: say which ones are still starting.
+  const ticker = setInterval(() => {
+    progress(`waiting for ${[...waiting].join(', ')} (${Math.round((performance.now() - started) / 1000)} s; logs in ${resolve(options.dataDir)}/<peer>/peer.log)`);
+  }, WAITING_REPORT_MS);
+  try {
+    await Promise.all(
+      layout.peers.map(async (peer) => {
+        await waitReady(peer, timeout);
+        waiting.delete(peer.id);
+        progress(`${peer.id} ready at http://${peer.restAddress} (${layout.peers.length - waiting.size}/${layout.peers.length})`);
+      }),
+    );
+  } finally {
+    clearInterval(ticker);
+  }
   return layout;
 }
 

@@ -45,6 +45,8 @@ const BTree = BTreeModule.default;
 
 /** Snapshots a peer serves at once (each holds a frozen view of the state). */
 const SNAPSHOTS_OPEN_MAX = 4;
+/** Milliseconds between progress lines of a long transfer. */
+const PROGRESS_LOG_MS = 2_000;
 
 export interface StateTransferOptions {
   /** Blocks asked for per request (statetransfer.blocksperrequest, Fabric 20). */
@@ -158,6 +160,7 @@ export class StateTransfer {
   readonly #transport: PeerTransport;
   readonly #options: StateTransferOptions;
   readonly #log: Logger;
+  #progressAt = 0;
 
   constructor(ledger: Ledger, transport: PeerTransport, options: StateTransferOptions) {
     if (!(options.blocksPerRequest >= 1) || !(options.maxDeltas >= 0)) throw new Error('statetransfer: blocksperrequest must be ≥ 1 and maxdeltas ≥ 0');
@@ -165,6 +168,14 @@ export class StateTransfer {
     this.#transport = transport;
     this.#options = options;
     this.#log = options.log ?? silentLogger;
+  }
+
+  /** A progress line for a long transfer, at most every PROGRESS_LOG_MS (and always for the last step). */
+  #progress(step: string, done: number, total: number | undefined, last = done === total): void {
+    const now = performance.now();
+    if (!last && now - this.#progressAt < PROGRESS_LOG_MS) return;
+    this.#progressAt = now;
+    this.#log.info('State transfer progress', total === undefined ? { step, done } : { step, done, total });
   }
 
   async head(peer: string): Promise<HeadAnswer> {
@@ -200,6 +211,7 @@ export class StateTransfer {
     const kept = new Map<number, { block: Block; delta: StateDelta | null }>();
     let expected = target.blockHash;
     let n = target.height - 1;
+    this.#progressAt = performance.now();
     while (n >= local) {
       const low = Math.max(local, n - this.#options.blocksPerRequest + 1);
       const entries = await this.#fromAnyPeer(peers, `blocks ${n}..${low}`, (peer) => this.#fetchProven(peer, n, low, expected, withDeltas));
@@ -210,6 +222,7 @@ export class StateTransfer {
       const lowest = entries[entries.length - 1]!;
       expected = lowest.block.previousBlockHash;
       n = lowest.blockNumber - 1;
+      this.#progress('blocks proven', target.height - 1 - n, count);
     }
     if (!sameBytes(expected, this.#ledger.head().blockHash)) {
       throw new StateTransferError(`the target's chain does not extend this peer's head block ${local - 1}: the chains differ`);
@@ -218,6 +231,7 @@ export class StateTransfer {
       for (let b = local; b < target.height; b++) {
         const { block, delta } = kept.get(b)!;
         await this.#ledger.appendBlockWithDelta(block, delta!, hashes[b - local]);
+        this.#progress('blocks applied with their deltas', b - local + 1, count);
       }
       return;
     }
@@ -237,6 +251,7 @@ export class StateTransfer {
           });
         }));
       await this.#ledger.appendBlocksWithoutState(blocks, hashes[high - local]);
+      this.#progress('blocks appended (state by snapshot next)', high - local + 1, count);
     }
   }
 
@@ -300,6 +315,8 @@ export class StateTransfer {
       if (remaining <= 0) throw new StateTransferError(`the snapshot from ${peer} took longer than ${this.#options.snapshotTimeoutMs} ms`);
       const answer = decodeChunkAnswer(await this.#ask(peer, { kind: 'chunk', id, index }, Math.min(remaining, this.#options.blockTimeoutMs * 5)));
       const chunk = decodeSnapshotChunk(answer.chunk);
+      // How many chunks a snapshot has is not known in advance.
+      this.#progress(`snapshot chunks from ${peer}`, index + 1, undefined, answer.last);
       if (chunk.entries.length > 0) yield chunk;
       if (answer.last) return;
     }
