@@ -83,7 +83,12 @@ export function networkLabel(net: BenchRun['network']): string {
 export function formatRun(run: BenchRun): string[] {
   const r = run.result;
   const net = run.network;
-  const load = run.plan.ratePerSecond === null ? `closed loop, ${run.plan.clients} clients` : `open loop at ${count(run.plan.ratePerSecond)} tx/s, ${run.plan.clients} clients`;
+  const load =
+    run.plan.ratePerSecond !== null
+      ? `open loop at ${count(run.plan.ratePerSecond)} tx/s, ${run.plan.clients} clients`
+      : run.plan.maxInFlight !== null
+        ? `closed loop, ${count(run.plan.maxInFlight)} in flight, ${run.plan.clients} clients`
+        : `closed loop, ${run.plan.clients} clients`;
   const lines = [
     `${run.workload} — ${networkLabel(net)}, ${load}, ${run.plan.durationS} s`,
     `  committed tx/s        ${count(r.committedPerSecond)}   (${count(r.committed)} committed in ${r.elapsedSeconds.toFixed(1)} s; sent ${count(r.sentPerSecond)} tx/s)`,

@@ -33,6 +33,8 @@ export interface RunPlan {
   clients: number;
   /** Open loop at this rate (tx/s over all clients); undefined: closed loop. */
   ratePerSecond: number | undefined;
+  /** Closed loop over the run: this many transactions outstanding (undefined: one per client). */
+  maxInFlight?: number | undefined;
   durationS: number;
   warmupS: number;
   drainTimeoutS: number;
@@ -66,7 +68,7 @@ export interface BenchRun {
   chaincode: { folder: string; name: string };
   network: NetworkDescription;
   targets: string[];
-  plan: { clients: number; ratePerSecond: number | null; durationS: number; warmupS: number; options: WorkloadOptions };
+  plan: { clients: number; ratePerSecond: number | null; maxInFlight: number | null; durationS: number; warmupS: number; options: WorkloadOptions };
   setup: { operations: number; committed: number; refused: number; rejected: number; lost: number; seconds: number };
   /**
    * CPU per committed transaction during the measurement, in microseconds: this process (clients,
@@ -133,7 +135,7 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
   }
 
   const operations = workload.operations(plan.options);
-  const load = { ...common, next: operations, clients: plan.clients, ratePerSecond: plan.ratePerSecond };
+  const load = { ...common, next: operations, clients: plan.clients, ratePerSecond: plan.ratePerSecond, maxInFlight: plan.ratePerSecond === undefined ? plan.maxInFlight : undefined };
   if (plan.warmupS > 0 && !hooks.signal?.aborted) {
     await drive({ ...load, durationMs: plan.warmupS * 1000, onProgress: (p) => hooks.onProgress?.('warm-up', p) });
   }
@@ -156,7 +158,7 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
     chaincode: { folder: `chaincode/${workload.chaincode}`, name },
     network,
     targets: sendTo.map((t) => `${t.id} ${t.rest}`),
-    plan: { clients: plan.clients, ratePerSecond: plan.ratePerSecond ?? null, durationS: plan.durationS, warmupS: plan.warmupS, options: plan.options },
+    plan: { clients: plan.clients, ratePerSecond: plan.ratePerSecond ?? null, maxInFlight: plan.ratePerSecond === undefined ? (plan.maxInFlight ?? null) : null, durationS: plan.durationS, warmupS: plan.warmupS, options: plan.options },
     setup: setupFigures,
     cpu: { clientMicrosPerTx: perTx(result.clientCpuSeconds), peersMicrosPerTx: Number.isFinite(peersCpu) ? perTx(peersCpu) : null },
     result,

@@ -48,7 +48,7 @@ function run(overrides: Partial<BenchRun> = {}): BenchRun {
     chaincode: { folder: 'chaincode/blockbench/smallbank', name: 'abc' },
     network: { peers: 4, consensus: 'pbft', f: 1, startedByBench: true },
     targets: ['vp0 127.0.0.1:7050'],
-    plan: { clients: 64, ratePerSecond: 1200, durationS: 10, warmupS: 2, options: DEFAULT_WORKLOAD_OPTIONS },
+    plan: { clients: 64, ratePerSecond: 1200, maxInFlight: null, durationS: 10, warmupS: 2, options: DEFAULT_WORKLOAD_OPTIONS },
     setup: { operations: 100, committed: 100, refused: 0, rejected: 0, lost: 0, seconds: 1.5 },
     cpu: { clientMicrosPerTx: 100, peersMicrosPerTx: 450.4 },
     result: result(),
@@ -108,11 +108,13 @@ test('formatRun: the figures a person reads, refusals and rejections by message,
     '  set-up                100/100 committed in 1.5 s (lost 0)',
   ]);
   const troubled = formatRun(run({
-    plan: { clients: 8, ratePerSecond: null, durationS: 30, warmupS: 0, options: DEFAULT_WORKLOAD_OPTIONS },
+    plan: { clients: 8, ratePerSecond: null, maxInFlight: null, durationS: 30, warmupS: 0, options: DEFAULT_WORKLOAD_OPTIONS },
     result: result({ refused: 3, refusals: { 'too many outstanding transactions': 3 }, rejected: 2, rejections: { 'Received unknown function invocation: x': 2 }, lost: 1 }),
     fault: { peer: 'vp3', stoppedAtS: 10.02, restartedAtS: 21.5, beforePerSecond: 1000, duringPerSecond: 800, afterPerSecond: 990, ratio: 0.8 },
   }));
   assert.equal(troubled[0], 'smallbank — 4 pbft peers (f = 1), closed loop, 8 clients, 30 s');
+  const windowed = formatRun(run({ plan: { clients: 16, ratePerSecond: null, maxInFlight: 1500, durationS: 5, warmupS: 0, options: DEFAULT_WORKLOAD_OPTIONS } }));
+  assert.equal(windowed[0], 'smallbank — 4 pbft peers (f = 1), closed loop, 1,500 in flight, 16 clients, 5 s');
   assert.ok(troubled.includes('  transactions          sent 12,000   accepted 12,000   refused 3   rejected 2   lost 1'));
   assert.ok(troubled.includes('      3 × too many outstanding transactions'));
   assert.ok(troubled.includes('      2 × Received unknown function invocation: x'));

@@ -21,6 +21,8 @@ import type { CliContext } from '../context.ts';
 /** Peers a network started for a bench may have (each is a process on this machine). */
 const BENCH_PEERS_MAX = 32;
 const DURATION_MAX_S = 24 * 3600;
+/** Outstanding transactions --in-flight may ask for (a peer refuses beyond 2,000 unordered ones of its own). */
+const IN_FLIGHT_MAX = 100_000;
 
 interface BenchFlags {
   peers: string;
@@ -28,6 +30,7 @@ interface BenchFlags {
   peer: string[];
   clients: string;
   rate?: string;
+  inFlight?: string;
   duration: string;
   warmup: string;
   drain: string;
@@ -101,6 +104,7 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
     .addOption(new Option('--peer <address>', 'drive this running peer instead of starting a network (repeatable): REST host:port (event hub at port+3) or rest@events').argParser(collect).default([], 'none'))
     .option('--clients <n>', 'concurrent clients (keep-alive connections), spread over the peers', '64')
     .option('--rate <tx/s>', 'open loop: send at this total rate; without it, closed loop (each client waits for its transaction to commit)')
+    .option('--in-flight <n>', 'closed loop over the whole run instead: keep n transactions outstanding (clients do not wait for their own)')
     .option('--duration <s>', 'measured seconds per workload', '30')
     .option('--warmup <s>', 'seconds of the same load before measuring', '5')
     .option('--drain <s>', 'after the run, seconds to wait for outstanding transactions before counting them lost', '30')
@@ -152,10 +156,12 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
       const plan = {
         clients: integerFlag(flags.clients, '--clients', 1, CLIENTS_MAX),
         ratePerSecond: flags.rate === undefined ? undefined : numberFlag(flags.rate, '--rate', 0, RATE_MAX, true),
+        maxInFlight: flags.inFlight === undefined ? undefined : integerFlag(flags.inFlight, '--in-flight', 1, IN_FLIGHT_MAX),
         durationS,
         warmupS: numberFlag(flags.warmup, '--warmup', 0, DURATION_MAX_S),
         drainTimeoutS: numberFlag(flags.drain, '--drain', 0, DURATION_MAX_S, true),
       };
+      if (plan.ratePerSecond !== undefined && plan.maxInFlight !== undefined) throw new CliError('--rate (open loop) and --in-flight (closed loop) exclude each other');
       const env = envOf(flags.env);
       const faultPeer = (peers: number): FaultPlan | undefined => {
         if (flags.fault === undefined) return undefined;
