@@ -4,7 +4,7 @@
 // unset, it is text on a terminal and JSON otherwise. The level spec (logging.level,
 // CORE_LOGGING_LEVEL, --logging-level) is Fabric's level name, optionally with module overrides:
 // "info", "debug", "warning,pbft=debug,events=debug". Modules: peer, pbft, transport,
-// statetransfer, follower, events.
+// statetransfer, follower, events, security.
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 
