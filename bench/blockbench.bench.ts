@@ -57,15 +57,25 @@ function plan(workload: WorkloadName, extra: Partial<RunPlan> = {}): RunPlan {
   return { workload, options: OPTIONS, clients: CLIENTS, ratePerSecond: undefined, maxInFlight: IN_FLIGHT, durationS: DURATION_S, warmupS: WARMUP_S, drainTimeoutS: DRAIN_S, ...extra };
 }
 
-async function onNetwork(peers: number, consensus: 'pbft' | 'noops', body: (run: (p: RunPlan) => Promise<BenchRun>) => Promise<void>): Promise<void> {
+const failures: string[] = [];
+
+/** Runs body on a fresh network; a run that fails is reported (and fails the bench) without stopping the others. */
+async function onNetwork(peers: number, consensus: 'pbft' | 'noops', body: (run: (p: RunPlan) => Promise<BenchRun | undefined>) => Promise<void>): Promise<void> {
   const network = await startBenchNetwork({ peers, consensus, env: consensus === 'noops' ? NOOPS_ENV : {} });
   const description: NetworkDescription = { peers, consensus, f: consensus === 'pbft' ? Math.floor((peers - 1) / 3) : undefined, startedByBench: true };
   try {
     await body(async (p) => {
-      const run = await runWorkload(network.targets, description, p, { stopPeer: network.stop, startPeer: network.start, peerPids: network.layout.peers.map((peer) => peer.pid) });
-      runs.push(run);
-      console.log(formatRun(run).join('\n'));
-      return run;
+      try {
+        const run = await runWorkload(network.targets, description, p, { stopPeer: network.stop, startPeer: network.start, peerPids: network.layout.peers.map((peer) => peer.pid) });
+        runs.push(run);
+        console.log(formatRun(run).join('\n'));
+        return run;
+      } catch (error) {
+        const failure = `${p.workload} on ${peers} ${consensus} peers${p.ratePerSecond ? ` at ${p.ratePerSecond} tx/s` : ''}: ${(error as Error).message}`;
+        failures.push(failure);
+        console.log(`FAILED ${failure}`);
+        return undefined;
+      }
     });
   } finally {
     await network.down();
@@ -76,7 +86,10 @@ async function onNetwork(peers: number, consensus: 'pbft' | 'noops', body: (run:
 const baseline = new Map<WorkloadName, number>();
 console.log(`=== baseline: 1 noops peer (blocks of 500, 100 ms wait), closed loop, ${IN_FLIGHT} in flight`);
 await onNetwork(1, 'noops', async (run) => {
-  for (const workload of MACRO) baseline.set(workload, (await run(plan(workload))).result.committedPerSecond);
+  for (const workload of MACRO) {
+    const r = await run(plan(workload));
+    if (r) baseline.set(workload, r.result.committedPerSecond);
+  }
 });
 
 // 2. Four PBFT peers.
@@ -86,14 +99,17 @@ console.log('\n=== 4 PBFT peers (f = 1, batchsize 500, timeout.batch 1 s)');
 await onNetwork(4, 'pbft', async (run) => {
   for (const workload of [...MACRO, ...MICRO]) {
     const max = await run(plan(workload));
-    pbftMax.set(workload, max);
+    if (max) pbftMax.set(workload, max);
     const b = baseline.get(workload);
-    if (b !== undefined) console.log(`  ratio to the 1-peer noops baseline (${count(b)} tx/s): ${ratio(max.result.committedPerSecond, b)}`);
+    if (max && b !== undefined) console.log(`  ratio to the 1-peer noops baseline (${count(b)} tx/s): ${ratio(max.result.committedPerSecond, b)}`);
     const goal = GOAL_TPS[workload];
-    if (goal !== undefined && workload !== 'donothing') pbftAtGoal.set(workload, await run(plan(workload, { ratePerSecond: goal, clients: OPEN_LOOP_CLIENTS, warmupS: 0 })));
+    if (goal !== undefined && workload !== 'donothing') {
+      const atGoal = await run(plan(workload, { ratePerSecond: goal, clients: OPEN_LOOP_CLIENTS, warmupS: 0 }));
+      if (atGoal) pbftAtGoal.set(workload, atGoal);
+    }
   }
-  if (SCALABILITY_PEERS.length > 0) {
-    const ycsb = pbftMax.get('ycsb')!;
+  const ycsb = pbftMax.get('ycsb');
+  if (SCALABILITY_PEERS.length > 0 && ycsb) {
     scalability.push({ workload: 'ycsb', peers: 4, f: 1, committedPerSecond: ycsb.result.committedPerSecond, latencyMedianMs: ycsb.result.latencyMs.median, lost: ycsb.result.lost });
   }
 });
@@ -103,7 +119,7 @@ for (const peers of SCALABILITY_PEERS) {
   console.log(`\n=== scalability: ${peers} PBFT peers`);
   await onNetwork(peers, 'pbft', async (run) => {
     const r = await run(plan('ycsb', { durationS: 10 }));
-    scalability.push({ workload: 'ycsb', peers, f: Math.floor((peers - 1) / 3), committedPerSecond: r.result.committedPerSecond, latencyMedianMs: r.result.latencyMs.median, lost: r.result.lost });
+    if (r) scalability.push({ workload: 'ycsb', peers, f: Math.floor((peers - 1) / 3), committedPerSecond: r.result.committedPerSecond, latencyMedianMs: r.result.latencyMs.median, lost: r.result.lost });
   });
 }
 let faultRun: BenchRun | undefined;
@@ -136,6 +152,8 @@ if (faultRun?.fault) {
 }
 const lost = runs.reduce((sum, run) => sum + run.result.lost, 0);
 console.log(`  lost transactions, all runs: ${lost}   (goal 0: ${verdict(lost === 0)})`);
+for (const failure of failures) console.log(`  FAILED ${failure}`);
+if (failures.length > 0) process.exitCode = 1;
 
 await mkdir(RESULTS, { recursive: true });
 const stamp = startedAt.slice(0, 19).replace(/[:T]/g, '-');

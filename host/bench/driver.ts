@@ -124,6 +124,8 @@ const MESSAGES_MAX = 20;
 /** Block events of transactions not (yet) known are kept this long, for a REST reply that arrives after the commit. */
 const EARLY_KEEP_MS = 30_000;
 const DEFAULT_PROGRESS_MS = 1_000;
+/** How long an event hub may take to acknowledge the registration: peers busy with a previous run answer late. */
+const EVENT_REGISTRATION_TIMEOUT_MS = 30_000;
 
 type Outcome = { outcome: 'committed' | 'rejected'; at: number; error: string };
 
@@ -245,11 +247,12 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     }
   };
 
-  const listeners = await Promise.all(
+  const connecting = await Promise.allSettled(
     targets.map((target, index) =>
       EventClient.connect({
         address: target.events,
         interests: [{ eventType: EventType.BLOCK }, { eventType: EventType.REJECTION }],
+        registrationTimeoutMs: EVENT_REGISTRATION_TIMEOUT_MS,
         onEvent: (event) => onEvent(index, event),
         onDisconnect: (reason) => {
           if (!closing) disconnected.push({ target: target.id, reason });
@@ -257,14 +260,22 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       }),
     ),
   );
-  let connections: LeanHttpConnection[] = [];
-  try {
-    connections = await Promise.all(Array.from({ length: options.clients }, (_, c) => LeanHttpConnection.open(targets[c % targets.length]!.rest)));
-  } catch (error) {
+  const listeners = connecting.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+  const failed = connecting.findIndex((c) => c.status === 'rejected');
+  if (failed >= 0) {
+    closing = true;
+    await Promise.all(listeners.map((l) => l.close()));
+    throw new Error(`${targets[failed]!.id}: ${((connecting[failed] as PromiseRejectedResult).reason as Error).message}`);
+  }
+  const opening = await Promise.allSettled(Array.from({ length: options.clients }, (_, c) => LeanHttpConnection.open(targets[c % targets.length]!.rest)));
+  const connections = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const refusedAt = opening.findIndex((o) => o.status === 'rejected');
+  if (refusedAt >= 0) {
     for (const connection of connections) connection.close();
     closing = true;
     await Promise.all(listeners.map((l) => l.close()));
-    throw error;
+    const target = targets[refusedAt % targets.length]!;
+    throw new Error(`Cannot connect to ${target.id}'s REST API at ${target.rest}: ${((opening[refusedAt] as PromiseRejectedResult).reason as Error).message}`);
   }
 
   const chaincodeJson = JSON.stringify(options.chaincodeName);
