@@ -308,6 +308,7 @@ export class PbftConsensus implements ConsensusPlugin {
     }
     const ticks = Math.min(this.#pendingTicks, this.#o.ticksPerTurnMax);
     this.#pendingTicks -= ticks;
+    if (ticks > 0) this.#reportReachability(core);
     for (let i = 0; i < ticks; i++) core.tick();
     fed ||= ticks > 0;
     const senders = [...this.#inbox.keys()].sort((a, b) => a - b);
@@ -327,6 +328,14 @@ export class PbftConsensus implements ConsensusPlugin {
       if (!progressed) break;
     }
     return fed || budget < this.#o.inboundPerTurnMax;
+  }
+
+  /** Tells the core which replicas the transport is connected to now (checked once per tick). */
+  #reportReachability(core: PbftReplica): void {
+    const connected = new Set(this.#transport.connected().map((peer) => peer.id));
+    for (let replica = 0; replica < this.#config.N; replica++) {
+      if (replica !== this.#config.replicaId) core.setReachable(replica, connected.has(`vp${replica}`));
+    }
   }
 
   #stepOne(core: PbftReplica, sender: number, payload: Uint8Array): void {

@@ -168,6 +168,8 @@ export class PbftReplica {
   #progressTimer: { deadline: number; kind: 'request' | 'new-view'; reason: string } | null = null;
   /** A request timeout first asks peers for what this replica may lack; only the next one blames the primary. */
   #requestGraceUsed = false;
+  /** Replicas the driver's transport has no connection to (setReachable). */
+  readonly #unreachable = new Set<ReplicaId>();
   #vcResendAt: number | null = null;
   #nullRequestAt: number | null = null;
   #batchTimerAt: number | null = null;
@@ -272,6 +274,17 @@ export class PbftReplica {
   // inputs
 
   /** Advances logical time by one tick and fires due timers. */
+  /**
+   * What the transport knows about a replica's connection. A hint only: it never changes what
+   * is agreed, only whether a request timeout first waits a grace period before blaming the
+   * primary (it does not when the primary is unreachable).
+   */
+  setReachable(replica: ReplicaId, reachable: boolean): void {
+    if (!Number.isSafeInteger(replica) || replica < 0 || replica >= this.n || replica === this.id) return;
+    if (reachable) this.#unreachable.delete(replica);
+    else this.#unreachable.add(replica);
+  }
+
   tick(): void {
     this.#now++;
     this.#fetchAnswersThisTick = 0;
@@ -693,7 +706,9 @@ export class PbftReplica {
         this.#stateTransfer(target);
         return;
       }
-      if (!this.#requestGraceUsed) {
+      // The grace is for a replica that may itself be behind; a primary whose connection is
+      // gone is not slow, and waiting on it only lengthens the view change.
+      if (!this.#requestGraceUsed && !this.#unreachable.has(this.primary(this.#view))) {
         this.#requestGraceUsed = true;
         this.#note('info', `request timer expired (${reason}); asking peers for what this replica lacks before blaming the primary`);
         this.#sendStatus();

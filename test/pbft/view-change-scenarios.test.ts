@@ -58,6 +58,24 @@ describe('view change', () => {
     assert.deepEqual(cluster.safety.violations, []);
   });
 
+  it('a replica told the primary is unreachable skips the request grace: the view changes one status interval sooner', () => {
+    const viewOneAt = (hinted: boolean): { tick: number; graced: boolean } => {
+      const cluster = scenario();
+      cluster.crash(0);
+      if (hinted) for (const r of [1, 2, 3]) cluster.host(r).core?.setReachable(0, false);
+      const tx = cluster.submit(1);
+      const changed = cluster.runUntil(() => [1, 2, 3].every((r) => cluster.status(r).view === 1 && cluster.status(r).activeView), 300);
+      assert.ok(changed, describeCluster(cluster));
+      runUntilExecuted(cluster, [tx], [1, 2, 3], 100);
+      return { tick: cluster.now, graced: cluster.trace.tail(400).some((line) => /asking peers for what this replica lacks/.test(line)) };
+    };
+    const plain = viewOneAt(false);
+    const hinted = viewOneAt(true);
+    assert.deepEqual([plain.graced, hinted.graced], [true, false]);
+    // SCENARIO_REPLICA.statusIntervalTicks
+    assert.equal(plain.tick - hinted.tick, 10);
+  });
+
   it('TestOutstandingReqsResubmission (batchsize 2): requests the old primary never ordered are ordered by the new one, once', () => {
     const cluster = scenario({ replica: { batchSize: 2, batchTimeoutTicks: 30, requestTimeoutTicks: 40 } });
     const ids = [cluster.submit(1), cluster.submit(2), cluster.submit(3)];
