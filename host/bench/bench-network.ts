@@ -1,7 +1,7 @@
 // Networks `weft bench` starts for itself: N peer processes through the launcher, in a
 // temporary directory (or one given) on free ports, with helpers to stop and restart a peer (the
 // fault run) and to tear everything down. Also: targets given as addresses (--peer).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,8 @@ export const EVENTS_PORT_OFFSET = 3;
 const BASE_PORT_FIRST = 21_000;
 const BASE_PORT_SLOTS = 300;
 const BASE_PORT_ATTEMPTS = 200;
+/** Lines of a peer's log quoted when it fails to start. */
+const LOG_TAIL_LINES = 20;
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
@@ -98,7 +100,11 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
       down,
     };
   } catch (error) {
+    // The launcher points at a peer's log; keep its end before a temporary directory goes away.
+    const log = /see (\S+peer\.log)/.exec((error as Error).message)?.[1];
+    const tail = log === undefined ? '' : await readFile(log, 'utf8').then((text) => text.split('\n').slice(-LOG_TAIL_LINES).join('\n'), () => '');
     await down();
+    if (tail !== '') throw new Error(`${(error as Error).message}\n--- end of ${log}:\n${tail}`);
     throw error;
   }
 }

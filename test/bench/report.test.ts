@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTarget } from '../../host/bench/bench-network.ts';
 import type { DriveProgress, DriveResult } from '../../host/bench/driver.ts';
-import { formatProgress, ProgressPrinter } from '../../host/bench/progress.ts';
+import { formatProgress } from '../../host/bench/progress.ts';
 import { formatRun, formatScalability, reportJson, buildReport } from '../../host/bench/report.ts';
 import { faultFigures, type BenchRun } from '../../host/bench/runner.ts';
 import { summarize, type TimelinePoint } from '../../host/bench/stats.ts';
@@ -148,22 +148,10 @@ test('fault figures: mean throughput before, while stopped and after, from the r
   assert.deepEqual(figures, { peer: 'vp3', stoppedAtS: 4.1, restartedAtS: 9.4, beforePerSecond: 1000, duringPerSecond: 700, afterPerSecond: 1000, ratio: 0.7 });
 });
 
-test('progress: a line per report; redrawn on a terminal, every 5 s otherwise', () => {
+test('progress: the line a person watches', () => {
   const progress: DriveProgress = { phase: 'sending', elapsedS: 12.3, sent: 15_000, accepted: 14_990, committed: 14_000, rejected: 0, refused: 10, inFlight: 990, recentPerSecond: 1234.4, recentMedianMs: 45.67 };
   assert.equal(formatProgress('ycsb', 'measure', progress, 30), 'ycsb [measure] 12/30 s  committed 14,000 (1,234 tx/s, median 45.7 ms)  in flight 990  refused 10  rejected 0');
   assert.equal(formatProgress('ycsb', 'setup', { ...progress, phase: 'draining' }, undefined), 'ycsb [setup, draining] 12 s  committed 14,000 (1,234 tx/s, median 45.7 ms)  in flight 990  refused 10  rejected 0');
-  const written: string[] = [];
-  const tty = new ProgressPrinter({ tty: true, write: (text) => written.push(text), line: () => assert.fail('no lines on a terminal') });
-  tty.update('a', 0);
-  tty.update('b', 1);
-  tty.done();
-  assert.deepEqual(written, ['\r\x1b[2Ka', '\r\x1b[2Kb', '\n']);
-  const lines: string[] = [];
-  const plain = new ProgressPrinter({ tty: false, write: () => assert.fail('no redraws without a terminal'), line: (line) => lines.push(line) });
-  for (const s of [1, 2, 5.9, 6.1, 11, 12]) plain.update(`at ${s}`, s);
-  plain.done();
-  plain.update('again', 0.5);
-  assert.deepEqual(lines, ['at 1', 'at 6.1', 'at 12', 'again']);
 });
 
 test('--peer: host:port (events at port + 3) or rest@events, with or without a scheme', () => {

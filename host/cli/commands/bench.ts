@@ -10,11 +10,12 @@ import { startBenchNetwork, parseTarget, type BenchNetwork } from '../../bench/b
 import type { BenchTarget } from '../../bench/driver.ts';
 import { CLIENTS_MAX, RATE_MAX } from '../../bench/driver.ts';
 import { KEY_DISTRIBUTIONS, type KeyDistribution } from '../../bench/key-choosers.ts';
-import { formatProgress, ProgressPrinter } from '../../bench/progress.ts';
+import { formatProgress } from '../../bench/progress.ts';
 import { buildReport, formatRun, formatScalability, networkLabel, reportJson, type ScalabilityRow } from '../../bench/report.ts';
 import { runWorkload, type BenchRun, type FaultPlan, type NetworkDescription, type RunPlan } from '../../bench/runner.ts';
 import { renderBenchSvg } from '../../bench/svg-plot.ts';
 import { DEFAULT_WORKLOAD_OPTIONS, isWorkloadName, WORKLOAD_NAMES, workloadOptionProblems, type WorkloadName, type WorkloadOptions } from '../../bench/workloads.ts';
+import { createProgress } from '../../progress.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliContext } from '../context.ts';
 
@@ -173,35 +174,33 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
       };
       for (const size of sizes) faultPeer(size);
 
+      // The progress line goes straight to stderr (redrawn on a terminal); other output clears it first.
+      const progress = createProgress();
+      const say = (line: string): void => {
+        progress.clear();
+        context.io.stderr(line);
+      };
       const controller = new AbortController();
       const onSignal = (): void => {
-        context.io.stderr('Interrupted: stopping the load and the network…');
+        say('Interrupted: stopping the load and the network…');
         controller.abort();
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const tty = process.stderr.isTTY === true;
-      const printer = new ProgressPrinter({ tty, write: (text) => process.stderr.write(text), line: (line) => context.io.stderr(line) });
       const startedAt = new Date().toISOString();
       const runs: BenchRun[] = [];
       const scalability: ScalabilityRow[] = [];
-      let lastPhase = '';
       const runOn = async (targets: BenchTarget[], network: NetworkDescription, bench: BenchNetwork | undefined): Promise<void> => {
         for (const workload of workloads) {
           if (controller.signal.aborted) return;
           const runPlan: RunPlan = { workload, options, ...plan, fault: faultPeer(network.peers) };
           const run = await runWorkload(targets, network, runPlan, {
-            log: (line) => context.io.stderr(line),
+            log: say,
             signal: controller.signal,
             ...(bench ? { stopPeer: bench.stop, startPeer: bench.start, peerPids: bench.layout.peers.map((p) => p.pid) } : {}),
-            onProgress: (phase, progress) => {
-              if (phase !== lastPhase) printer.done();
-              lastPhase = phase;
-              printer.update(formatProgress(workload, phase, progress, phase === 'setup' ? undefined : phase === 'warm-up' ? plan.warmupS : durationS), progress.elapsedS);
-            },
+            onProgress: (phase, p) => progress.status(formatProgress(workload, phase, p, phase === 'setup' ? undefined : phase === 'warm-up' ? plan.warmupS : durationS)),
           });
-          printer.done();
-          lastPhase = '';
+          progress.clear();
           runs.push(run);
           context.io.stdout(formatRun(run).join('\n'));
           if (flags.scalability !== undefined) {
@@ -215,18 +214,18 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
         } else {
           for (const peers of sizes) {
             if (controller.signal.aborted) break;
-            context.io.stderr(`Starting ${peers} ${consensus} peers…`);
+            say(`Starting ${peers} ${consensus} peers…`);
             const bench = await startBenchNetwork({ peers, consensus, env, dataDir: flags.data === undefined ? undefined : sizes.length > 1 ? `${flags.data}/${peers}` : flags.data });
             try {
               await runOn(bench.targets, { peers, consensus, f: consensus === 'pbft' ? faultsTolerated(peers) : undefined, startedByBench: true }, bench);
             } finally {
-              context.io.stderr(`Stopping the ${peers}-peer network…`);
+              say(`Stopping the ${peers}-peer network…`);
               await bench.down();
             }
           }
         }
       } finally {
-        printer.done();
+        progress.clear();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
