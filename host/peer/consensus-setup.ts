@@ -16,6 +16,7 @@ import type { Logger } from '../logging.ts';
 import { TRANSACTION_BYTES_MAX } from '../protocol/limits.ts';
 import { ChainFollower } from './chain-follower.ts';
 import type { Executor } from './executor.ts';
+import type { PeerSecurity } from '../security/peer-security.ts';
 import { createPeerTransport, networked } from './peer-transport.ts';
 import { StateTransfer, StateTransferServer } from './state-transfer.ts';
 
@@ -37,6 +38,8 @@ interface SetupInput {
   ledger: Ledger;
   executor: Executor;
   log: Logger;
+  /** Membership services (security.enabled): members are admitted by their validator certificate. */
+  security?: PeerSecurity | undefined;
 }
 
 function pluginName(config: CoreConfig): 'noops' | 'pbft' {
@@ -84,7 +87,7 @@ export async function setUpConsensus(input: SetupInput): Promise<ConsensusParts>
 
   const plugin = pluginName(config);
   const validator = config.bool('peer.validator.enabled');
-  const transport = await createPeerTransport(config, dataDir, log.child('transport'));
+  const transport = await createPeerTransport(config, dataDir, log.child('transport'), input.security);
   const server = new StateTransferServer(ledger, { snapshotIdleMs: config.durationMs('statetransfer.timeout.fullstate') });
   transport.onRequest('sync', (from, payload) => server.handle(from, payload));
   const transfer = stateTransferFor(input, transport);

@@ -1,8 +1,13 @@
 // The peer's transport, built from its config: Fabric's peer.* keys plus weft's member list.
-// A single peer without members and without PBFT runs with no transport at all.
-import { Libp2pTransport, loadOrCreatePeerIdentity, parseMemberList } from '../../network/transport/index.ts';
+// A single peer without members and without PBFT runs with no transport at all. With security
+// on, a validator presents its validator certificate (TLSCA, bound to its libp2p key) to every
+// member that connects, and admits a validator member only if its certificate passes the same
+// check (docs/security.md, "Validator identities").
+import { Libp2pTransport, loadOrCreatePeerIdentity, parseMemberList, type TransportAdmission } from '../../network/transport/index.ts';
 import type { CoreConfig } from '../config/core-config.ts';
 import type { Logger } from '../logging.ts';
+import type { PeerSecurity } from '../security/peer-security.ts';
+import { checkValidatorIdentity } from '../security/validator-identity.ts';
 
 /** Whether this peer takes part in a network (and so needs a transport). */
 export function networked(config: CoreConfig): boolean {
@@ -14,13 +19,33 @@ export function networked(config: CoreConfig): boolean {
   );
 }
 
-export async function createPeerTransport(config: CoreConfig, dataDir: string, log: Logger): Promise<Libp2pTransport> {
+/**
+ * Admission by validator certificate: a validating peer presents its own (a non-validating peer
+ * presents none); a member the list marks as a validator must present one for its own libp2p key,
+ * issued by this network's CA to an enrolled validator. Non-validating members take no part in
+ * consensus and are admitted by the member list alone.
+ */
+export async function validatorAdmission(
+  security: Pick<PeerSecurity, 'validatorCertificate' | 'verifier'>,
+  publicKey: Uint8Array,
+  validator: boolean,
+): Promise<TransportAdmission> {
+  const credential = validator ? await security.validatorCertificate(publicKey) : new Uint8Array(0);
+  return {
+    credential,
+    check: (member, certificate) => (member.validator ? checkValidatorIdentity({ peerId: member.peerId, certificate }, security.verifier) : { ok: true }),
+  };
+}
+
+export async function createPeerTransport(config: CoreConfig, dataDir: string, log: Logger, security?: PeerSecurity): Promise<Libp2pTransport> {
   const members = parseMemberList(config.string('peer.discovery.members'));
   if (members.length === 0) {
     throw new Error('peer.discovery.members is empty: list the members of the network (CORE_PEER_DISCOVERY_MEMBERS="vp0=<peer id>@host:port,…"; `weft node id` prints each peer\'s entry)');
   }
   const identity = await loadOrCreatePeerIdentity(dataDir);
   if (identity.created) log.notice('Created the peer key', { file: identity.keyFile, peerId: identity.peerId });
+  const validator = config.bool('peer.validator.enabled');
+  const admission = security ? await validatorAdmission(security, identity.privateKey.publicKey.raw, validator) : undefined;
   return new Libp2pTransport({
     selfId: config.string('peer.id'),
     privateKey: identity.privateKey,
@@ -30,7 +55,8 @@ export async function createPeerTransport(config: CoreConfig, dataDir: string, l
     rootNodes: config.string('peer.discovery.rootnode'),
     networkId: config.string('peer.networkId'),
     discoveryPeriodMs: config.durationMs('peer.discovery.period'),
-    validator: config.bool('peer.validator.enabled'),
+    validator,
     logger: log,
+    admission,
   });
 }

@@ -14,7 +14,7 @@
 //   });
 //   await transport.start();
 export type { Channel, MessageSigner, PeerInfo, PeerTransport } from './types.ts';
-export { Libp2pTransport, type Libp2pTransportOptions } from './libp2p-transport.ts';
+export { Libp2pTransport, type AdmissionCandidate, type Libp2pTransportOptions, type TransportAdmission } from './libp2p-transport.ts';
 export { MemoryHub, MemoryTransport, type InFlight, type MemoryHubOptions, type MemoryPeerOptions } from './memory-transport.ts';
 export { IdentityError, loadOrCreatePeerIdentity, loadPeerIdentity, peerIdOf, peerKeyPath, type PeerIdentity } from './identity.ts';
 export { formatMemberList, isValidatorId, Membership, MemberListError, parseMemberList, replicaOf, type Member, type MemberInput } from './members.ts';

@@ -11,6 +11,11 @@
 // to the other three: direct 0.73 ms median and ~1,840 messages/s, gossipsub 3.6 ms and ~355/s.
 // Gossipsub would pay only when members cannot all reach each other.
 //
+// Admission (security.enabled): the member list says which keys may connect; with an admission
+// check configured, a member must also present a credential (its validator certificate) on the
+// 'identity' protocol right after connecting, and until the check accepts it the member is not
+// connected() and its frames on the public channels are dropped, in both directions.
+//
 // Finding each other: members listed with an address are dialled; `peer.discovery.rootnode`
 // addresses (host:port, no key) are dialled blind and the Noise handshake tells who answered;
 // every connected member is asked where the others listen (a small discovery protocol over the
@@ -81,11 +86,35 @@ export interface Libp2pTransportOptions {
   /** How often to ask connected members where missing ones listen (peer.discovery.period). */
   discoveryPeriodMs?: number | undefined;
   logger?: TransportLogger | undefined;
+  /** When set, members are admitted only once their credential passes the check. */
+  admission?: TransportAdmission | undefined;
 }
 
 /** The channels on the wire: the public ones plus discovery. */
-type WireChannel = Channel | 'discovery';
-const WIRE_CHANNELS: readonly WireChannel[] = [...CHANNELS, 'discovery'];
+type WireChannel = Channel | 'discovery' | 'identity';
+const WIRE_CHANNELS: readonly WireChannel[] = [...CHANNELS, 'discovery', 'identity'];
+/** The transport's own channels, outside the public ones and open before admission. */
+const isPrivateChannel = (channel: string): boolean => channel === 'discovery' || channel === 'identity';
+/** Bytes of a credential (a certificate) on the identity protocol. */
+export const IDENTITY_PAYLOAD_BYTES_MAX = 16_384;
+/** Wait before asking a member for its credential again after the request failed. */
+const ADMISSION_RETRY_MS = 1_000;
+
+/** A member as the admission check sees it. */
+export interface AdmissionCandidate {
+  id: string;
+  /** The libp2p peer id the Noise handshake authenticated. */
+  peerId: string;
+  validator: boolean;
+}
+
+/** Who, beyond the member list, may take part: this peer's credential and the check of others'. */
+export interface TransportAdmission {
+  /** What this peer presents to each member that connects (e.g. its validator certificate, DER). */
+  credential: Uint8Array;
+  /** Accepts a member's credential, or says why not. Must not throw. */
+  check(member: AdmissionCandidate, credential: Uint8Array): { ok: true } | { ok: false; reason: string };
+}
 const NETWORK_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** How many streams of one protocol a member may have open to us at once (one per direction, plus restarts). */
 const STREAMS_PER_PROTOCOL_MAX = 4;
@@ -162,6 +191,9 @@ export class Libp2pTransport implements PeerTransport {
   /** Plain messages sent this turn, per outbound link, in order; flushed as bundles (#flushOutbox). */
   readonly #outbox = new Map<StreamLink, Uint8Array[]>();
   #outboxScheduled = false;
+  /** Members whose credential passed the admission check on their current connection. */
+  readonly #admitted = new Set<string>();
+  readonly #admissionTimers = new Set<NodeJS.Timeout>();
 
   constructor(options: Libp2pTransportOptions) {
     this.#options = options;
@@ -287,6 +319,9 @@ export class Libp2pTransport implements PeerTransport {
       Object.assign(root, { backoffMs: 0, dialing: false, member: undefined, warned: false });
     }
     this.#outbox.clear();
+    this.#admitted.clear();
+    for (const timer of this.#admissionTimers) clearTimeout(timer);
+    this.#admissionTimers.clear();
     for (const link of [...this.#outLinks.values(), ...this.#inLinks]) link.close('stopped');
     for (const [id, pending] of this.#pending) this.#settle(id, pending, new PeerUnreachableError('the transport stopped'));
     const node = this.#node;
@@ -315,7 +350,7 @@ export class Libp2pTransport implements PeerTransport {
     const members: [Member, Connection][] = [];
     for (const member of this.#membership.all()) {
       const connection = connections.get(member.peerId);
-      if (member !== this.#self && connection) members.push([member, connection]);
+      if (member !== this.#self && connection && this.#isAdmitted(member.id)) members.push([member, connection]);
     }
     return members;
   }
@@ -359,7 +394,9 @@ export class Libp2pTransport implements PeerTransport {
   }
 
   #payloadMax(channel: WireChannel): number {
-    return channel === 'discovery' ? DISCOVERY_PAYLOAD_BYTES_MAX : this.#limits.payloadBytesMax[channel];
+    if (channel === 'discovery') return DISCOVERY_PAYLOAD_BYTES_MAX;
+    if (channel === 'identity') return IDENTITY_PAYLOAD_BYTES_MAX;
+    return this.#limits.payloadBytesMax[channel];
   }
 
   #context(channel: WireChannel): SigningContext {
@@ -480,6 +517,7 @@ export class Libp2pTransport implements PeerTransport {
   /** The outbound link to a member on a channel, opening its stream when needed; undefined when not connected. */
   #outLink(member: Member, channel: WireChannel): StreamLink | undefined {
     const key = `${member.id}\0${channel}`;
+    if (!isPrivateChannel(channel) && !this.#isAdmitted(member.id)) return undefined;
     const existing = this.#outLinks.get(key);
     if (existing && !existing.closed) return existing;
     const node = this.#node;
@@ -498,13 +536,12 @@ export class Libp2pTransport implements PeerTransport {
   }
 
   #newLink(member: Member, channel: WireChannel, direction: 'inbound' | 'outbound'): StreamLink {
-    const isPublic = channel !== 'discovery';
     return new StreamLink({
       peer: member.id,
       channel,
       direction,
       maxFrameBytes: this.#payloadMax(channel) + FRAME_OVERHEAD_BYTES_MAX,
-      queueBytesMax: isPublic ? this.#limits.queueBytesMax[channel] : DISCOVERY_PAYLOAD_BYTES_MAX * 4,
+      queueBytesMax: isPrivateChannel(channel) ? Math.max(DISCOVERY_PAYLOAD_BYTES_MAX, IDENTITY_PAYLOAD_BYTES_MAX) * 4 : this.#limits.queueBytesMax[channel as Channel],
       queueFramesMax: this.#limits.queueFramesMax,
       events: {
         frame: (link, frame) => this.#onFrame(link, frame),
@@ -594,7 +631,12 @@ export class Libp2pTransport implements PeerTransport {
       this.#respondError(link, requestId, `busy: ${busy} of your ${channel} requests are already being answered`);
       return;
     }
-    const handler = channel === 'discovery' ? (_from: string) => this.#discoveryAnswer(_from) : this.#requestHandlers.get(channel);
+    const handler =
+      channel === 'discovery'
+        ? (_from: string) => this.#discoveryAnswer(_from)
+        : channel === 'identity'
+          ? async (_from: string) => this.#options.admission?.credential ?? new Uint8Array(0)
+          : this.#requestHandlers.get(channel);
     if (!handler) {
       this.#stats.requestsRefused++;
       this.#respondError(link, requestId, `no handler for ${channel} requests`);
@@ -632,7 +674,7 @@ export class Libp2pTransport implements PeerTransport {
   }
 
   #deliver(link: StreamLink, from: string, messages: Uint8Array[]): void {
-    const handler = link.channel === 'discovery' ? undefined : this.#messageHandlers.get(link.channel as Channel);
+    const handler = isPrivateChannel(link.channel) ? undefined : this.#messageHandlers.get(link.channel as Channel);
     if (!handler) {
       this.#drop('noHandler', 'no handler for the channel', { from: link.peer, channel: link.channel }, messages.length);
       return;
@@ -686,6 +728,10 @@ export class Libp2pTransport implements PeerTransport {
       this.#drop('badSignature', 'signature does not verify', { from: link.peer, channel: link.channel });
       return;
     }
+    if (!isPrivateChannel(link.channel) && !this.#isAdmitted(link.peer)) {
+      this.#drop('notAdmitted', 'sender not admitted', { from: link.peer, channel: link.channel });
+      return;
+    }
     this.#stats.framesReceived++;
     switch (decoded.kind) {
       case FrameKind.message:
@@ -736,12 +782,46 @@ export class Libp2pTransport implements PeerTransport {
     }
     this.#log.info('Connected to member', { id: member.id });
     this.#askWhereOthersAre(member);
+    if (this.#options.admission) this.#checkAdmission(member);
+  }
+
+  #isAdmitted(id: string): boolean {
+    return this.#options.admission === undefined || this.#admitted.has(id);
+  }
+
+  /** Asks a newly connected member for its credential; admits it, or hangs up with the reason. */
+  #checkAdmission(member: Member): void {
+    const admission = this.#options.admission;
+    if (!admission || !this.#running || this.#admitted.has(member.id)) return;
+    this.#request(member.id, 'identity', new Uint8Array(0), DIAL_TIMEOUT_MS).then(
+      (credential) => {
+        if (!this.#running || !this.#isConnected(member)) return;
+        const verdict = admission.check({ id: member.id, peerId: member.peerId, validator: member.validator }, credential);
+        if (verdict.ok) {
+          this.#admitted.add(member.id);
+          this.#log.info('Member admitted', { id: member.id });
+          return;
+        }
+        this.#stats.refusedAdmissions++;
+        this.#log.warning('Refused a member: its credential does not pass', { id: member.id, reason: verdict.reason });
+        void Promise.resolve(this.#node?.hangUp(member.libp2pPeerId)).catch(() => {});
+      },
+      (error: unknown) => {
+        this.#log.debug('Credential request failed; asking again', { id: member.id, error: String(error) });
+        const timer = setTimeout(() => {
+          this.#admissionTimers.delete(timer);
+          if (this.#isConnected(member)) this.#checkAdmission(member);
+        }, ADMISSION_RETRY_MS);
+        this.#admissionTimers.add(timer);
+      },
+    );
   }
 
   #onPeerDisconnect(peerId: PeerId): void {
     const member = this.#memberOf(peerId);
     if (!member || !this.#running) return;
     this.#log.info('Disconnected from member', { id: member.id });
+    this.#admitted.delete(member.id);
     for (const link of [...this.#outLinks.values(), ...this.#inLinks]) if (link.peer === member.id) link.close('closed');
     this.#scheduleDial(member.id);
   }

@@ -19,6 +19,8 @@ export interface TransportStats {
   handlerErrors: number;
   /** Connections refused because the remote key is not a member's. */
   refusedConnections: number;
+  /** Members hung up on because their credential failed the admission check. */
+  refusedAdmissions: number;
   dials: number;
   dialFailures: number;
   dropped: {
@@ -40,6 +42,8 @@ export interface TransportStats {
     unreachable: number;
     /** Outbound: the peer is not a member, or is this peer. */
     unknownPeer: number;
+    /** Inbound: a frame on a public channel from a member not (yet) admitted. */
+    notAdmitted: number;
     /** Inbound: no handler registered for the channel. */
     noHandler: number;
     /** Inbound: an answer to a request that is not outstanding (late after a timeout, or forged). */
@@ -63,6 +67,7 @@ export function newStats(): TransportStats {
     requestsRefused: 0,
     handlerErrors: 0,
     refusedConnections: 0,
+    refusedAdmissions: 0,
     dials: 0,
     dialFailures: 0,
     dropped: {
@@ -75,6 +80,7 @@ export function newStats(): TransportStats {
       queueFull: 0,
       unreachable: 0,
       unknownPeer: 0,
+      notAdmitted: 0,
       noHandler: 0,
       unexpectedResponse: 0,
       linkClosed: 0,
