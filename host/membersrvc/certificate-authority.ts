@@ -7,12 +7,9 @@ import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, ge
 import {
   CertKind,
   ECDSA_P256,
-  Oid,
   Role,
   SIGNING_ALGORITHM,
-  encodeAttributesExtension,
   encodeKindExtension,
-  encodeOctetsExtension,
   parseCertificate,
   readCertFields,
   x509,
@@ -35,10 +32,12 @@ import {
   type RevocationList,
   type RevokeRequest,
   type TCertRequest,
+  type TCertResponse,
   type ValidatorCertRequest,
 } from '../security/ca-requests.ts';
 import type { webcrypto } from 'node:crypto';
-import { deriveTCertPublicKey, signBytes, verifyBytes } from '../security/keys.ts';
+import { deriveTCertPublicPoint, publicPoint, signBytes, verifyBytes } from '../security/keys.ts';
+import { TCERT_NONCE_BYTES, TCertTemplate, newTCertSerial } from './tcert-template.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 import { ENROLLMENT_ID_PATTERN, parseRegistrar, rolesFromNames, type AttributeEntry, type CaConfig } from './ca-config.ts';
@@ -49,7 +48,6 @@ const CA_CERT_VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
 const BACKDATE_MS = 5 * 60_000;
 const SECRET_BYTES = 9;
 const KDF_KEY_BYTES = 32;
-const TCERT_NONCE_BYTES = 16;
 const AES_IV_BYTES = 12;
 const AES_TAG_BYTES = 16;
 const ED25519_PUBLIC_KEY_BYTES = 32;
@@ -70,6 +68,7 @@ export class CaError extends Error {
 interface Authority {
   name: 'eca' | 'tca' | 'tlsca';
   privateKey: KeyObject;
+  publicKey: KeyObject;
   cryptoKey: CryptoKey;
   cert: x509.X509Certificate;
   der: Uint8Array;
@@ -180,7 +179,7 @@ export class CertificateAuthority {
       der = new Uint8Array(cert.rawData);
       await this.#store.putMeta(`authority/${name}`, { key: b64(privateKey.export({ format: 'der', type: 'pkcs8' })), cert: b64(der) });
     }
-    return { name, privateKey, cryptoKey: await cryptoKeyOf(privateKey, 'sign'), cert: new x509.X509Certificate(der), der };
+    return { name, privateKey, publicKey: createPublicKey(privateKey), cryptoKey: await cryptoKeyOf(privateKey, 'sign'), cert: new x509.X509Certificate(der), der };
   }
 
   caCertificates(): CaCertificates {
@@ -333,7 +332,7 @@ export class CertificateAuthority {
     return held;
   }
 
-  async issueTCerts(request: TCertRequest): Promise<{ tcerts: string[] }> {
+  async issueTCerts(request: TCertRequest): Promise<TCertResponse> {
     const id = checkId(request?.enrollId, 'enrollment ID');
     const count = request.count;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > TCERT_BATCH_MAX) {
@@ -347,31 +346,31 @@ export class CertificateAuthority {
     const ecertKey = createPublicKey({ key: Buffer.from(user.publicKey ?? '', 'base64'), format: 'der', type: 'spki' });
     const kdfKey = Buffer.from(user.kdfKey ?? '', 'base64');
     const attributes = this.#attributesOf(user, [...new Set(names)]);
+    const now = this.#now();
+    // One template per batch (one @peculiar/x509 generation); every TCert is the template with its own fields, signed natively.
+    const template = await TCertTemplate.create({
+      issuer: this.#tca.cert,
+      signingKey: this.#tca.privateKey,
+      signingCryptoKey: this.#tca.cryptoKey,
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
+      notAfter: new Date(now.getTime() + this.config.tcertValidityMs),
+      roles: user.roles,
+      attributes,
+      encryptedIdBytes: this.#encryptId(id).length,
+    });
+    const ecertPoint = publicPoint(ecertKey);
     const issued: StoredCert[] = [];
+    const nonces: string[] = [];
     for (let i = 0; i < count; i++) {
       const nonce = randomBytes(TCERT_NONCE_BYTES);
-      const extensions = [
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        encodeKindExtension(CertKind.TCERT, user.roles),
-        encodeOctetsExtension(Oid.TCERT_NONCE, nonce),
-        encodeOctetsExtension(Oid.TCERT_ENROLLMENT_ID, this.#encryptId(id)),
-      ];
-      if (attributes.size > 0) extensions.push(encodeAttributesExtension(attributes));
-      const serial = newSerial();
-      issued.push(
-        await this.#issue(this.#tca, {
-          // The subject names no one: a TCert must not be linkable to its owner.
-          subject: `CN=${serial}`,
-          publicKey: await cryptoKeyOf(deriveTCertPublicKey(ecertKey, kdfKey, nonce), 'verify'),
-          validityMs: this.config.tcertValidityMs,
-          extensions,
-          kind: CertKind.TCERT,
-          owner: id,
-        }),
-      );
+      const serial = newTCertSerial();
+      const der = template.issue({ serial, point: deriveTCertPublicPoint(ecertPoint, kdfKey, nonce), nonce, encryptedId: this.#encryptId(id) });
+      if (i === 0) TCertTemplate.check(der, this.#tca.publicKey);
+      issued.push({ serial: serial.toString('hex'), kind: CertKind.TCERT, owner: id, der: b64(der), revoked: false });
+      nonces.push(b64(nonce));
     }
     await this.#store.putCerts(issued);
-    return { tcerts: issued.map((c) => c.der) };
+    return { tcerts: issued.map((c) => c.der), nonces };
   }
 
   #encryptId(id: string): Uint8Array {

@@ -12,6 +12,7 @@ import {
   type EnrollResponse,
   type NewUser,
   type RevocationList,
+  type TCertResponse,
 } from './ca-requests.ts';
 import { signBytes } from './keys.ts';
 
@@ -44,6 +45,11 @@ export interface Enrollment {
   ecert: Uint8Array;
   kdfKey: Uint8Array;
   caCerts: CaCertificates;
+}
+
+export interface IssuedTCert {
+  der: Uint8Array;
+  nonce: Uint8Array;
 }
 
 export class CaClient {
@@ -96,10 +102,19 @@ export class CaClient {
   }
 
   async tcerts(enrollment: Pick<Enrollment, 'enrollId' | 'privateKey'>, count: number, attributes: string[] = []): Promise<Uint8Array[]> {
+    return (await this.tcertBatch(enrollment, count, attributes)).map((t) => t.der);
+  }
+
+  /** A batch of TCerts with each one's derivation nonce; an answer of the wrong shape is refused. */
+  async tcertBatch(enrollment: Pick<Enrollment, 'enrollId' | 'privateKey'>, count: number, attributes: string[] = []): Promise<IssuedTCert[]> {
     const body = { enrollId: enrollment.enrollId, count, attributes, timestamp: Date.now() };
     const signature = b64(signBytes(enrollment.privateKey, tcertRequestBytes(body)));
-    const answer = (await this.#call('/tca/tcerts', { ...body, signature })) as { tcerts: string[] };
-    return answer.tcerts.map((t) => new Uint8Array(Buffer.from(t, 'base64')));
+    const answer = (await this.#call('/tca/tcerts', { ...body, signature })) as Partial<TCertResponse>;
+    const { tcerts, nonces } = answer;
+    if (!Array.isArray(tcerts) || !Array.isArray(nonces) || tcerts.length !== count || nonces.length !== count || [...tcerts, ...nonces].some((t) => typeof t !== 'string')) {
+      throw new CaClientError(`Membership services at ${this.baseUrl} answered a TCert request with something other than ${count} certificates and nonces`, 200);
+    }
+    return tcerts.map((t, i) => ({ der: new Uint8Array(Buffer.from(t, 'base64')), nonce: new Uint8Array(Buffer.from(nonces[i]!, 'base64')) }));
   }
 
   async validatorCert(enrollment: Pick<Enrollment, 'enrollId' | 'privateKey'>, peerPublicKey: Uint8Array): Promise<Uint8Array> {

@@ -44,6 +44,13 @@ export interface TCertRequest {
   signature: string;
 }
 
+/** The TCA's answer: the certificates (DER, base64) and, in the same order, each one's derivation nonce (base64). */
+export interface TCertResponse {
+  tcerts: string[];
+  /** The owner derives each TCert's private key from its nonce (also inside the certificate, extension 1.2.3.4.5.6.7). */
+  nonces: string[];
+}
+
 export function tcertRequestBytes(r: Omit<TCertRequest, 'signature'>): Uint8Array {
   return requestBytes('tcerts', [r.enrollId, r.count, r.attributes, r.timestamp]);
 }

@@ -46,11 +46,17 @@ function baseMultiply(d: bigint): Uint8Array {
 }
 
 export function privateKeyFromScalar(d: bigint): KeyObject {
+  return keyPairFromScalar(d).privateKey;
+}
+
+/** The private key of scalar d and its public point (uncompressed), from one native multiply. */
+function keyPairFromScalar(d: bigint): { privateKey: KeyObject; point: Uint8Array } {
   const point = baseMultiply(d);
-  return createPrivateKey({
+  const privateKey = createPrivateKey({
     key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)), d: b64url(bytes32(d)) },
     format: 'jwk',
   });
+  return { privateKey, point };
 }
 
 /** k = HMAC-SHA256(kdfKey, "weft-tcert" ‖ i ‖ nonce) for i = 0, 1, reduced into [1, n-1]. */
@@ -64,13 +70,27 @@ export function tcertScalar(kdfKey: Uint8Array, nonce: Uint8Array): bigint {
 
 /** The CA's side: TCert public key = ECert public key + k·G. Only the CA and the owner know k. */
 export function deriveTCertPublicKey(ecertPublicKey: KeyObject, kdfKey: Uint8Array, nonce: Uint8Array): KeyObject {
-  const point = p256.Point.fromBytes(publicPoint(ecertPublicKey)).add(p256.Point.fromBytes(baseMultiply(tcertScalar(kdfKey, nonce))));
-  return publicKeyFromPoint(point.toBytes(false));
+  return publicKeyFromPoint(deriveTCertPublicPoint(publicPoint(ecertPublicKey), kdfKey, nonce));
+}
+
+/** deriveTCertPublicKey on raw points (uncompressed), for issuing many TCerts of one ECert. */
+export function deriveTCertPublicPoint(ecertPoint: Uint8Array, kdfKey: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return p256.Point.fromBytes(ecertPoint).add(p256.Point.fromBytes(baseMultiply(tcertScalar(kdfKey, nonce)))).toBytes(false);
 }
 
 /** The owner's side: TCert private key = ECert private key + k (mod n). */
 export function deriveTCertPrivateKey(ecertPrivateKey: KeyObject, kdfKey: Uint8Array, nonce: Uint8Array): KeyObject {
   return privateKeyFromScalar((privateScalar(ecertPrivateKey) + tcertScalar(kdfKey, nonce)) % ORDER);
+}
+
+/**
+ * deriveTCertPrivateKey for many TCerts of one enrollment: the ECert scalar is read once. Each
+ * call answers the private key and its public point, so the owner can check it against the
+ * certificate before using it.
+ */
+export function tcertKeyDeriver(ecertPrivateKey: KeyObject, kdfKey: Uint8Array): (nonce: Uint8Array) => { privateKey: KeyObject; point: Uint8Array } {
+  const d = privateScalar(ecertPrivateKey);
+  return (nonce) => keyPairFromScalar((d + tcertScalar(kdfKey, nonce)) % ORDER);
 }
 
 /** ECDSA P-256 over SHA-256, DER-encoded signature (what openssl and Fabric's Go crypto produce). */
