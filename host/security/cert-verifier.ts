@@ -6,10 +6,16 @@
 // hash, so a certificate seen again costs a hash and a lookup.
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import { CERT_BYTES_MAX, CertKind, parseCertificate, readCertFields, type CertFields } from './cert-format.ts';
+import { verifyBytes } from './keys.ts';
 import type { CaCertificates } from './ca-requests.ts';
 
 /** Certificates whose CA check is remembered. */
 const VERIFIED_CACHE_MAX = 16_384;
+/**
+ * Signatures whose successful check is remembered: the peer that submits a transaction checks
+ * it, then checks it again before it runs. A few seconds of transactions at thousands a second.
+ */
+const VERIFIED_SIGNATURES_MAX = 16_384;
 
 export type CaRole = 'eca' | 'tca' | 'tlsca';
 
@@ -38,6 +44,7 @@ const ROLE_LABEL: Record<CaRole, string> = { eca: 'ECA', tca: 'TCA', tlsca: 'TLS
 export class CertificateVerifier {
   readonly #authorities: Authority[];
   readonly #cache = new Map<string, VerifiedCert>();
+  readonly #signatures = new Set<string>();
   #revoked: ReadonlySet<string> = new Set();
 
   constructor(caCerts: CaCertificates) {
@@ -111,6 +118,24 @@ export class CertificateVerifier {
     if (atMs > cert.notAfter) return { ok: false, error: `${what}: certificate expired at ${new Date(cert.notAfter).toISOString()}` };
     if (options.revocation !== false && this.isRevoked(cert.serial)) return { ok: false, error: `${what}: certificate ${cert.serial} is revoked` };
     return { ok: true, cert };
+  }
+
+  /**
+   * ECDSA P-256/SHA-256 verification of message by a verified certificate's key. Only successes
+   * are remembered, keyed by a hash of certificate, signature and message (each length-prefixed):
+   * the same three inputs always give the same answer, so a repeated check is a hash and a lookup.
+   */
+  verifySignature(cert: VerifiedCert, message: Uint8Array, signature: Uint8Array): boolean {
+    const lengths = new Uint32Array([cert.der.length, signature.length, message.length]);
+    const key = createHash('sha256').update(lengths).update(cert.der).update(signature).update(message).digest('base64');
+    if (this.#signatures.has(key)) return true;
+    if (!verifyBytes(cert.publicKey, message, signature)) return false;
+    if (this.#signatures.size >= VERIFIED_SIGNATURES_MAX) {
+      const oldest = this.#signatures.values().next().value;
+      if (oldest !== undefined) this.#signatures.delete(oldest);
+    }
+    this.#signatures.add(key);
+    return true;
   }
 
   /** A validator network identity certificate: from the TLSCA, of kind validator. */

@@ -11,12 +11,12 @@ import type { Transaction } from '../protocol/messages.ts';
 import type { CallerIdentity } from '../runtime/types.ts';
 import { CaClient, type Enrollment } from './ca-client.ts';
 import { TCERT_BATCH_MAX, type CaCertificates } from './ca-requests.ts';
-import { parseCertificate, readCertFields, toPem } from './cert-format.ts';
+import { toPem } from './cert-format.ts';
 import { CertificateVerifier } from './cert-verifier.ts';
 import { CredentialStore } from './credentials.ts';
-import { deriveTCertPrivateKey, signBytes } from './keys.ts';
+import { signBytes, tcertKeyDeriver } from './keys.ts';
 import { NONCE_BYTES, signTransaction, transactionBinding, verifyTransaction, type TransactionCheck } from './transaction-security.ts';
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { X509Certificate, randomBytes, type KeyObject } from 'node:crypto';
 import { payloadBytes } from '../peer/transactions.ts';
 
 /** How often the peer refreshes the CA's revocation list. */
@@ -25,6 +25,13 @@ const CRL_REFRESH_MS = 30_000;
 export const SUBMIT_FRESHNESS_MS = 5 * 60_000;
 /** Pools of TCerts kept per user and attribute set. */
 const TCERT_POOLS_MAX = 1_000;
+/**
+ * A pool asks for more TCerts while it holds (or has on its way) fewer than this many batches, so
+ * signing takes a TCert already there and never waits for the TCA once the pool is warm.
+ */
+const POOL_AHEAD_BATCHES = 2;
+/** Batch requests one pool may have on their way at once. */
+const REFILLS_IN_FLIGHT_MAX = 2;
 
 export class SecurityError extends Error {
   override name = 'SecurityError';
@@ -33,6 +40,13 @@ export class SecurityError extends Error {
 interface PooledTCert {
   der: Uint8Array;
   key: KeyObject;
+}
+
+/** The TCerts of one user and attribute set, and the batch requests on their way. */
+interface TCertPool {
+  attributes: string[];
+  certs: PooledTCert[];
+  refills: Set<Promise<void>>;
 }
 
 export interface PeerSecurityOptions {
@@ -48,8 +62,7 @@ export class PeerSecurity {
   readonly #log: Logger;
   readonly #ca: CaClient;
   readonly #batchSize: number;
-  readonly #pools = new Map<string, PooledTCert[]>();
-  readonly #refills = new Map<string, Promise<void>>();
+  readonly #pools = new Map<string, TCertPool>();
   readonly #enrollments = new Map<string, Enrollment>();
   #verifier: CertificateVerifier | undefined;
   #self: Enrollment | undefined;
@@ -164,6 +177,8 @@ export class PeerSecurity {
     const enrollment = await this.#ca.enroll(id, secret);
     await this.credentials.save(enrollment);
     this.#enrollments.set(id, enrollment);
+    // The user's first transactions (without attributes) find TCerts waiting.
+    this.#topUp(this.#pool(enrollment, []), enrollment);
     return 'new';
   }
 
@@ -203,37 +218,58 @@ export class PeerSecurity {
 
   // ---- transactions
 
-  /** Fetches a batch into the pool unless one is already on its way; resolves when it has arrived. */
-  #refill(key: string, pool: PooledTCert[], user: Enrollment, attributes: string[]): Promise<void> {
-    let refill = this.#refills.get(key);
-    if (!refill) {
-      refill = this.#ca.tcerts(user, this.#batchSize, attributes).then((ders) => {
-        for (const der of ders) {
-          const nonce = readCertFields(parseCertificate(der)).tcertNonce;
-          if (!nonce) throw new SecurityError('the TCA returned a certificate without a derivation nonce');
-          pool.push({ der, key: deriveTCertPrivateKey(user.privateKey, user.kdfKey, nonce) });
-        }
-      });
-      this.#refills.set(key, refill);
-      refill.finally(() => this.#refills.delete(key)).catch(() => undefined);
+  /** Starts TCert batch requests until the pool holds, or has on its way, POOL_AHEAD_BATCHES batches (at most REFILLS_IN_FLIGHT_MAX at once). */
+  #topUp(pool: TCertPool, user: Enrollment): void {
+    while (pool.certs.length + pool.refills.size * this.#batchSize < POOL_AHEAD_BATCHES * this.#batchSize && pool.refills.size < REFILLS_IN_FLIGHT_MAX) {
+      const refill = this.#fetchBatch(pool, user);
+      pool.refills.add(refill);
+      refill
+        .finally(() => pool.refills.delete(refill))
+        .catch((error: Error) => this.#log.warning('TCert refill failed', { enrollID: user.enrollId, error: error.message }));
     }
-    return refill;
+  }
+
+  async #fetchBatch(pool: TCertPool, user: Enrollment): Promise<void> {
+    const batch = await this.#ca.tcertBatch(user, this.#batchSize, pool.attributes);
+    const derive = tcertKeyDeriver(user.privateKey, user.kdfKey);
+    for (const { der, nonce } of batch) {
+      const { privateKey, point } = derive(nonce);
+      // The key derived from the nonce must be the certificate's: otherwise every transaction signed with it would be refused.
+      let certPoint: Buffer;
+      try {
+        certPoint = new X509Certificate(der).publicKey.export({ format: 'der', type: 'spki' }).subarray(-point.length);
+      } catch (error) {
+        throw new SecurityError(`the TCA returned a malformed certificate: ${(error as Error).message}`);
+      }
+      if (!certPoint.equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
+      pool.certs.push({ der, key: privateKey });
+    }
   }
 
   async #tcert(user: Enrollment, attributes: string[]): Promise<PooledTCert> {
     const names = [...new Set(attributes)].sort();
+    const pool = this.#pool(user, names);
+    for (;;) {
+      this.#topUp(pool, user);
+      const tcert = pool.certs.shift();
+      if (tcert) {
+        this.#topUp(pool, user);
+        return tcert;
+      }
+      // Empty: wait for the first batch on its way (its failure is this signing's failure).
+      await Promise.race(pool.refills);
+    }
+  }
+
+  #pool(user: Enrollment, names: string[]): TCertPool {
     const key = `${user.enrollId}\n${names.join('\n')}`;
     let pool = this.#pools.get(key);
     if (!pool) {
       if (this.#pools.size >= TCERT_POOLS_MAX) this.#pools.delete(this.#pools.keys().next().value as string);
-      pool = [];
+      pool = { attributes: names, certs: [], refills: new Set() };
       this.#pools.set(key, pool);
     }
-    while (pool.length === 0) await this.#refill(key, pool, user, names);
-    const tcert = pool.shift() as PooledTCert;
-    // Below half a batch, the next one is fetched in the background, so submissions do not wait for the TCA.
-    if (pool.length < this.#batchSize / 2) this.#refill(key, pool, user, names).catch((error: Error) => this.#log.warning('TCert refill failed', { error: error.message }));
-    return tcert;
+    return pool;
   }
 
   /**

@@ -67,7 +67,7 @@ export function verifyTransaction(transaction: Transaction, verifier: Certificat
   if (transaction.signature.length > SIGNATURE_BYTES_MAX) return { ok: false, error: `transaction ${txid}: signature of ${transaction.signature.length} bytes is not an ECDSA P-256 signature` };
   const checked = verifier.check(transaction.cert, 'tca', timestampMs(transaction), `transaction ${txid}`, { revocation: options.revocation ?? false });
   if (!checked.ok) return checked;
-  if (!verifyBytes(checked.cert.publicKey, signedBytes(transaction), transaction.signature)) {
+  if (!verifier.verifySignature(checked.cert, signedBytes(transaction), transaction.signature)) {
     return { ok: false, error: `transaction ${txid}: signature does not verify with the transaction certificate (forged or altered)` };
   }
   const cert = checked.cert;
