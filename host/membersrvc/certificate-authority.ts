@@ -3,7 +3,7 @@
 // (batches of transaction certificates, unlinkable to their owner for anyone but the CA, with the
 // owner's attributes from the ACA entries) and the TLSCA (certificates binding a validator's
 // libp2p identity). Every method validates its input and throws CaError with an HTTP status.
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import {
   CertKind,
   ECDSA_P256,
@@ -36,7 +36,7 @@ import {
   type ValidatorCertRequest,
 } from '../security/ca-requests.ts';
 import type { webcrypto } from 'node:crypto';
-import { deriveTCertPublicPoint, publicPoint, signBytes, verifyBytes } from '../security/keys.ts';
+import { deriveTCertPublicPoints, publicPoint, signBytes, verifyBytes } from '../security/keys.ts';
 import { TCERT_NONCE_BYTES, TCertTemplate, newTCertSerial } from './tcert-template.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -114,7 +114,7 @@ export class CertificateAuthority {
   #tca!: Authority;
   #tlsca!: Authority;
   /** Encrypts the enrollment id inside TCerts; never leaves the CA. */
-  #idKey!: Buffer;
+  #idKey!: KeyObject;
 
   private constructor(config: CaConfig, store: CaStore, options: CaOptions) {
     this.config = config;
@@ -135,7 +135,8 @@ export class CertificateAuthority {
         idKey = b64(randomBytes(32));
         await store.putMeta('tcert-id-key', idKey);
       }
-      ca.#idKey = Buffer.from(idKey, 'base64');
+      // A KeyObject once: a raw key would be imported again for every TCert.
+      ca.#idKey = createSecretKey(Buffer.from(idKey, 'base64'));
       // Fabric reads eca.users into its database on start; users already there keep their state.
       for (const user of config.users) {
         if (await store.getUser(user.id)) continue;
@@ -358,13 +359,13 @@ export class CertificateAuthority {
       attributes,
       encryptedIdBytes: this.#encryptId(id).length,
     });
-    const ecertPoint = publicPoint(ecertKey);
+    const nonceList = Array.from({ length: count }, () => randomBytes(TCERT_NONCE_BYTES));
+    const points = deriveTCertPublicPoints(publicPoint(ecertKey), kdfKey, nonceList);
     const issued: StoredCert[] = [];
     const nonces: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const nonce = randomBytes(TCERT_NONCE_BYTES);
+    for (const [i, nonce] of nonceList.entries()) {
       const serial = newTCertSerial();
-      const der = template.issue({ serial, point: deriveTCertPublicPoint(ecertPoint, kdfKey, nonce), nonce, encryptedId: this.#encryptId(id) });
+      const der = template.issue({ serial, point: points[i]!, nonce, encryptedId: this.#encryptId(id) });
       if (i === 0) TCertTemplate.check(der, this.#tca.publicKey);
       issued.push({ serial: serial.toString('hex'), kind: CertKind.TCERT, owner: id, der: b64(der), revoked: false });
       nonces.push(b64(nonce));
