@@ -8,7 +8,8 @@
 //     rate (latency at that load);
 //  3. full run only: IOHeavy (1,000 keys per transaction, 16 clients) and CPUHeavy (sort 1,000),
 //     each on a fresh 4-peer network; scalability (YCSB on 4, 7, 10 peers: f = 1, 2, 3) and the
-//     fault run (YCSB, vp3 stopped at 1/3 of the run and started again at 2/3, clients on vp0…vp2).
+//     fault run (YCSB, vp3 stopped a quarter into the run and started again at half time, clients on
+//     vp0…vp2).
 // Goals (issue 6): YCSB ≥ 3,000 and Smallbank ≥ 2,000 committed tx/s with median ≤ 200 ms at that
 // load, DoNothing ≥ 5,000, zero lost, throughput with a replica stopped ≥ 70 % of the healthy one.
 // The report (JSON) and plot (SVG) go to bench/results/. Clients and all peers share this machine's cores.
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startBenchNetwork } from '../host/bench/bench-network.ts';
 import { formatProgress } from '../host/bench/progress.ts';
 import { buildReport, count, formatRun, formatScalability, ms, networkLabel, reportJson, type ScalabilityRow } from '../host/bench/report.ts';
-import { runWorkload, type BenchRun, type FaultPlan, type NetworkDescription, type RunPlan } from '../host/bench/runner.ts';
+import { FAULT_RESTART_AT, FAULT_STOP_AT, runWorkload, type BenchRun, type FaultPlan, type NetworkDescription, type RunPlan } from '../host/bench/runner.ts';
 import { renderBenchSvg } from '../host/bench/svg-plot.ts';
 import { DEFAULT_WORKLOAD_OPTIONS, type WorkloadName, type WorkloadOptions } from '../host/bench/workloads.ts';
 import { VERSION } from '../host/cli/program.ts';
@@ -27,7 +28,7 @@ import { createProgress } from '../host/progress.ts';
 const QUICK = process.argv.includes('--quick');
 const DURATION_S = QUICK ? 5 : 15;
 const WARMUP_S = QUICK ? 1 : 3;
-const FAULT_DURATION_S = 30;
+const FAULT_DURATION_S = 40;
 const CLIENTS = 64;
 /** Closed loop for the most a network commits: transactions outstanding at once (below a peer's admission limit of 2,000). */
 const IN_FLIGHT = 1_500;
@@ -157,7 +158,7 @@ for (const peers of SCALABILITY_PEERS) {
 let faultRun: BenchRun | undefined;
 if (!QUICK) {
   console.log('\n=== fault: 4 PBFT peers, vp3 stopped and started again, YCSB closed loop');
-  const fault: FaultPlan = { peer: 'vp3', stopAtS: FAULT_DURATION_S / 3, restartAtS: (2 * FAULT_DURATION_S) / 3 };
+  const fault: FaultPlan = { peer: 'vp3', stopAtS: FAULT_DURATION_S * FAULT_STOP_AT, restartAtS: FAULT_DURATION_S * FAULT_RESTART_AT };
   await onNetwork(4, 'pbft', async (run) => {
     faultRun = await run(plan('ycsb', { durationS: FAULT_DURATION_S, fault }));
   });

@@ -19,6 +19,11 @@ const SETUP_IN_FLIGHT_MAX = 1_000;
 const DEPLOY_TIMEOUT_MS = 60_000;
 /** Seconds after each fault action excluded from the before/during/after means (the action itself takes time). */
 const FAULT_SETTLE_S = 1;
+/** Seconds of timeline a before/during/after mean needs; with fewer it is NaN (a restart that took most of the run). */
+const FAULT_WINDOW_MIN_S = 2;
+/** When the fault run stops its replica and starts it again, as fractions of the measured time (the rest shows the recovery). */
+export const FAULT_STOP_AT = 0.25;
+export const FAULT_RESTART_AT = 0.5;
 
 export interface FaultPlan {
   /** The replica to stop (clients do not send to it). */
@@ -174,8 +179,9 @@ export function faultFigures(fault: FaultPlan, result: Pick<DriveResult, 'timeli
   const restartedAtS = at(`start ${fault.peer}: done`, fault.restartAtS);
   // Up to the end of sending: the drain after it is a tail, not throughput.
   const end = Math.floor(durationS);
-  const beforePerSecond = meanThroughput(result.timeline, FAULT_SETTLE_S, Math.floor(stoppedAtS));
-  const duringPerSecond = meanThroughput(result.timeline, Math.ceil(stoppedAtS) + FAULT_SETTLE_S, Math.floor(at(`start ${fault.peer}`, fault.restartAtS)));
-  const afterPerSecond = meanThroughput(result.timeline, Math.ceil(restartedAtS) + FAULT_SETTLE_S, end);
+  const mean = (from: number, to: number): number => (to - from >= FAULT_WINDOW_MIN_S ? meanThroughput(result.timeline, from, to) : Number.NaN);
+  const beforePerSecond = mean(FAULT_SETTLE_S, Math.floor(stoppedAtS));
+  const duringPerSecond = mean(Math.ceil(stoppedAtS) + FAULT_SETTLE_S, Math.floor(at(`start ${fault.peer}`, fault.restartAtS)));
+  const afterPerSecond = mean(Math.ceil(restartedAtS) + FAULT_SETTLE_S, end);
   return { peer: fault.peer, stoppedAtS, restartedAtS, beforePerSecond, duringPerSecond, afterPerSecond, ratio: duringPerSecond / beforePerSecond };
 }

@@ -137,15 +137,18 @@ test('the JSON report: NaN becomes null, lost is summed over runs', () => {
 });
 
 test('fault figures: mean throughput before, while stopped and after, from the recorded markers', () => {
-  const timeline = [1000, 1000, 1000, 1000, 200, 700, 700, 700, 300, 950, 1000, 1000].map((n, t) => point(t, n));
+  const timeline = [1000, 1000, 1000, 1000, 200, 700, 700, 700, 300, 950, 1000, 1000, 1000, 1000].map((n, t) => point(t, n));
   const markers = [
     { t: 4.1, label: 'stop vp3' },
     { t: 5.2, label: 'stop vp3: done' },
     { t: 8.0, label: 'start vp3' },
     { t: 9.4, label: 'start vp3: done' },
   ];
-  const figures = faultFigures({ peer: 'vp3', stopAtS: 4, restartAtS: 8 }, { timeline, markers }, 12);
+  const figures = faultFigures({ peer: 'vp3', stopAtS: 4, restartAtS: 8 }, { timeline, markers }, 14);
   assert.deepEqual(figures, { peer: 'vp3', stoppedAtS: 4.1, restartedAtS: 9.4, beforePerSecond: 1000, duringPerSecond: 700, afterPerSecond: 1000, ratio: 0.7 });
+  const late = faultFigures({ peer: 'vp3', stopAtS: 4, restartAtS: 8 }, { timeline, markers: [...markers.slice(0, 3), { t: 11.2, label: 'start vp3: done' }] }, 14);
+  assert.ok(Number.isNaN(late.afterPerSecond), 'one second after a late restart is too little to tell');
+  assert.equal(late.duringPerSecond, 700);
 });
 
 test('progress: the line a person watches', () => {

@@ -12,7 +12,7 @@ import { CLIENTS_MAX, RATE_MAX } from '../../bench/driver.ts';
 import { KEY_DISTRIBUTIONS, type KeyDistribution } from '../../bench/key-choosers.ts';
 import { formatProgress } from '../../bench/progress.ts';
 import { buildReport, formatRun, formatScalability, networkLabel, reportJson, type ScalabilityRow } from '../../bench/report.ts';
-import { runWorkload, type BenchRun, type FaultPlan, type NetworkDescription, type RunPlan } from '../../bench/runner.ts';
+import { FAULT_RESTART_AT, FAULT_STOP_AT, runWorkload, type BenchRun, type FaultPlan, type NetworkDescription, type RunPlan } from '../../bench/runner.ts';
 import { renderBenchSvg } from '../../bench/svg-plot.ts';
 import { DEFAULT_WORKLOAD_OPTIONS, isWorkloadName, WORKLOAD_NAMES, workloadOptionProblems, type WorkloadName, type WorkloadOptions } from '../../bench/workloads.ts';
 import { createProgress } from '../../progress.ts';
@@ -118,7 +118,7 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
     .option('--io-keys <n>', 'ioheavy: keys per write or scan transaction', String(DEFAULT_WORKLOAD_OPTIONS.ioKeys))
     .option('--sort-size <n>', 'cpuheavy: n of each sort transaction', String(DEFAULT_WORKLOAD_OPTIONS.sortSize))
     .option('--scalability <sizes>', 'run on networks of each of these sizes, e.g. 4,7,10 (PBFT f = 1, 2, 3)')
-    .option('--fault [peer]', 'stop one replica (default: the last) at 1/3 of the run and start it again at 2/3; clients avoid it')
+    .option('--fault [peer]', 'stop one replica (default: the last) a quarter into the run and start it again at half time; clients avoid it')
     .option('--out <file>', 'write the report as JSON here (and the plot next to it, .svg)')
     .option('--plot <file>', 'write the plot (SVG: throughput and latency over time) here')
     .option('--data <dir>', 'keep the started network\'s data in this directory (default: a temporary one, removed)')
@@ -170,7 +170,7 @@ export function registerBenchCommands(program: Command, context: CliContext): vo
         if (!/^vp\d+$/.test(peer) || Number(peer.slice(2)) >= peers) throw new CliError(`--fault: no replica ${peer} in a network of ${peers} (vp0…vp${peers - 1})`);
         if (consensus === 'pbft' && peers < 4) throw new CliError('--fault needs at least 4 PBFT peers');
         if (peers < 2) throw new CliError('--fault needs at least 2 peers (clients go to the others)');
-        return { peer, stopAtS: durationS / 3, restartAtS: (2 * durationS) / 3 };
+        return { peer, stopAtS: durationS * FAULT_STOP_AT, restartAtS: durationS * FAULT_RESTART_AT };
       };
       for (const size of sizes) faultPeer(size);
 
