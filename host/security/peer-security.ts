@@ -14,9 +14,9 @@ import { TCERT_BATCH_MAX, type CaCertificates } from './ca-requests.ts';
 import { toPem } from './cert-format.ts';
 import { CertificateVerifier } from './cert-verifier.ts';
 import { CredentialStore } from './credentials.ts';
-import { signBytes, tcertKeyDeriver } from './keys.ts';
+import { publicPoint, signBytes, tcertKeyDeriver } from './keys.ts';
 import { NONCE_BYTES, signTransaction, transactionBinding, verifyTransaction, type TransactionCheck } from './transaction-security.ts';
-import { X509Certificate, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { payloadBytes } from '../peer/transactions.ts';
 
 /** How often the peer refreshes the CA's revocation list. */
@@ -30,6 +30,12 @@ const TCERT_POOLS_MAX = 1_000;
  * signing takes a TCert already there and never waits for the TCA once the pool is warm.
  */
 const POOL_AHEAD_BATCHES = 2;
+/**
+ * A login token seen on disk is trusted for this long before the file is looked at again: the
+ * peer itself logs users in and out (and updates this memory at once), so only a token deleted
+ * by hand takes up to this long to count. Saves two file system calls per signed transaction.
+ */
+const LOGIN_RECHECK_MS = 1_000;
 /** Batch requests one pool may have on their way at once. */
 const REFILLS_IN_FLIGHT_MAX = 2;
 
@@ -64,6 +70,8 @@ export class PeerSecurity {
   readonly #batchSize: number;
   readonly #pools = new Map<string, TCertPool>();
   readonly #enrollments = new Map<string, Enrollment>();
+  /** When each user's login token was last seen on disk (see LOGIN_RECHECK_MS). */
+  readonly #loginSeen = new Map<string, number>();
   #verifier: CertificateVerifier | undefined;
   #self: Enrollment | undefined;
   #crlTimer: NodeJS.Timeout | undefined;
@@ -183,19 +191,31 @@ export class PeerSecurity {
   }
 
   async logout(id: string): Promise<boolean> {
+    this.#loginSeen.delete(id);
     this.#enrollments.delete(id);
     for (const key of [...this.#pools.keys()]) if (key.startsWith(`${id}\n`)) this.#pools.delete(key);
-    return this.credentials.remove(id);
+    const was = await this.credentials.remove(id);
+    // Again: a check that ran while the files were being removed may have seen the token.
+    this.#loginSeen.delete(id);
+    this.#enrollments.delete(id);
+    return was;
   }
 
-  isLoggedIn(id: string): Promise<boolean> {
-    return this.credentials.isLoggedIn(id);
+  async isLoggedIn(id: string): Promise<boolean> {
+    const seen = this.#loginSeen.get(id);
+    if (seen !== undefined && Date.now() - seen < LOGIN_RECHECK_MS) return true;
+    const loggedIn = await this.credentials.isLoggedIn(id);
+    if (loggedIn) {
+      if (this.#loginSeen.size >= TCERT_POOLS_MAX) this.#loginSeen.delete(this.#loginSeen.keys().next().value as string);
+      this.#loginSeen.set(id, Date.now());
+    } else this.#loginSeen.delete(id);
+    return loggedIn;
   }
 
   async #user(id: string): Promise<Enrollment | undefined> {
     const cached = this.#enrollments.get(id);
     if (cached) {
-      if (await this.credentials.isLoggedIn(id)) return cached;
+      if (await this.isLoggedIn(id)) return cached;
       this.#enrollments.delete(id);
       return undefined;
     }
@@ -233,15 +253,12 @@ export class PeerSecurity {
     const batch = await this.#ca.tcertBatch(user, this.#batchSize, pool.attributes);
     const derive = tcertKeyDeriver(user.privateKey, user.kdfKey);
     for (const { der, nonce } of batch) {
+      // Checked now, in the background, as this peer will check it at submission: that check then finds it verified.
+      const checked = this.verifier.check(der, 'tca', Date.now(), 'a TCert from the TCA', { revocation: false });
+      if (!checked.ok) throw new SecurityError(checked.error);
       const { privateKey, point } = derive(nonce);
       // The key derived from the nonce must be the certificate's: otherwise every transaction signed with it would be refused.
-      let certPoint: Buffer;
-      try {
-        certPoint = new X509Certificate(der).publicKey.export({ format: 'der', type: 'spki' }).subarray(-point.length);
-      } catch (error) {
-        throw new SecurityError(`the TCA returned a malformed certificate: ${(error as Error).message}`);
-      }
-      if (!certPoint.equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
+      if (!Buffer.from(publicPoint(checked.cert.publicKey)).equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
       pool.certs.push({ der, key: privateKey });
     }
   }
