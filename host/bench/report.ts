@@ -112,7 +112,7 @@ export function formatRun(run: BenchRun): string[] {
     );
   }
   for (const d of r.disconnected) lines.push(`  warning: the event hub of ${d.target} went away (${d.reason}); its transactions could not be followed`);
-  if (r.stalled) lines.push(`  warning: nothing committed for ${run.plan.durationS > 0 ? 'the drain timeout' : 'a while'} with transactions outstanding; the run was cut short`);
+  if (r.stalled) lines.push('  warning: nothing committed for the drain timeout with transactions outstanding; the run was cut short');
   if (r.aborted) lines.push('  warning: interrupted; figures are partial');
   return lines;
 }
