@@ -4,6 +4,7 @@
 // signed with a TCert on the peer it is sent to and checked by all four before it runs.
 // Load: example02 invokes over REST (JSON-RPC), spread over the four peers, closed loop.
 // Clients, the CA and all peers share this machine's cores. `--quick` sends fewer.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,28 @@ const VALIDATORS = [
 interface Run {
   committed: number;
   seconds: number;
+  /** CPU seconds over the run: the four peers, and this process (the clients and, with security on, membership services). */
+  peerCpu: number;
+  benchCpu: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds a process has used so far (Linux /proc); 0 where there is no /proc. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+function peersCpuSeconds(layout: NetworkLayout): number {
+  return layout.peers.reduce((sum, peer) => sum + processCpuSeconds(peer.pid), 0);
 }
 
 /** Sends `total` invokes over the peers (closed loop), then waits until as many transactions are in new blocks. */
@@ -42,6 +65,8 @@ async function load(layout: NetworkLayout, name: string, total: number, secure: 
   const startHeight = (await clients[0]!.chain()).height;
   let next = 0;
   let refused = 0;
+  const peerCpuStart = peersCpuSeconds(layout);
+  const benchCpuStart = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
@@ -71,7 +96,8 @@ async function load(layout: NetworkLayout, name: string, total: number, secure: 
     for (; scanned < height; scanned++) committed += ((await clients[0]!.block(scanned)).transactions as unknown[] | undefined)?.length ?? 0;
     if (committed < want) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { committed, seconds: (performance.now() - started) / 1000 };
+  const benchCpu = process.cpuUsage(benchCpuStart);
+  return { committed, seconds: (performance.now() - started) / 1000, peerCpu: peersCpuSeconds(layout) - peerCpuStart, benchCpu: (benchCpu.user + benchCpu.system) / 1e6 };
 }
 
 async function withPbft(secure: boolean, caUrl: string | undefined, body: (layout: NetworkLayout, name: string) => Promise<void>): Promise<void> {
@@ -120,7 +146,11 @@ try {
       await load(layout, name, WARMUP, secure);
       const run = await load(layout, name, TOTAL, secure);
       results.set(secure ? 'on' : 'off', run);
-      console.log(`security ${secure ? 'on ' : 'off'}: ${run.committed}/${TOTAL} committed in ${run.seconds.toFixed(2)} s = ${(run.committed / run.seconds).toFixed(0)} tx/s (4 peers, PBFT, ${CONCURRENCY} in flight)`);
+      const perTx = (cpu: number): string => ((cpu * 1e6) / Math.max(1, run.committed)).toFixed(0);
+      console.log(
+        `security ${secure ? 'on ' : 'off'}: ${run.committed}/${TOTAL} committed in ${run.seconds.toFixed(2)} s = ${(run.committed / run.seconds).toFixed(0)} tx/s (4 peers, PBFT, ${CONCURRENCY} in flight); ` +
+          `CPU per tx: peers ${perTx(run.peerCpu)} µs, clients${secure ? ' + CA' : ''} ${perTx(run.benchCpu)} µs`,
+      );
     });
   }
 } finally {

@@ -41,6 +41,12 @@ interface Authority {
 
 const ROLE_LABEL: Record<CaRole, string> = { eca: 'ECA', tca: 'TCA', tlsca: 'TLSCA' };
 
+/** The memory key of a signature check: certificate, signature and message, each length-prefixed. */
+function signatureKey(certificate: Uint8Array, message: Uint8Array, signature: Uint8Array): string {
+  const lengths = new Uint32Array([certificate.length, signature.length, message.length]);
+  return createHash('sha256').update(lengths).update(certificate).update(signature).update(message).digest('base64');
+}
+
 export class CertificateVerifier {
   readonly #authorities: Authority[];
   readonly #cache = new Map<string, VerifiedCert>();
@@ -126,16 +132,28 @@ export class CertificateVerifier {
    * the same three inputs always give the same answer, so a repeated check is a hash and a lookup.
    */
   verifySignature(cert: VerifiedCert, message: Uint8Array, signature: Uint8Array): boolean {
-    const lengths = new Uint32Array([cert.der.length, signature.length, message.length]);
-    const key = createHash('sha256').update(lengths).update(cert.der).update(signature).update(message).digest('base64');
+    const key = signatureKey(cert.der, message, signature);
     if (this.#signatures.has(key)) return true;
     if (!verifyBytes(cert.publicKey, message, signature)) return false;
+    this.#rememberSignature(key);
+    return true;
+  }
+
+  /**
+   * A signature this peer made itself with a key it has checked against the certificate (see
+   * PeerSecurity's TCert pools): remembered as verified without verifying it. Other validators
+   * verify it as any other.
+   */
+  rememberOwnSignature(certificate: Uint8Array, message: Uint8Array, signature: Uint8Array): void {
+    this.#rememberSignature(signatureKey(certificate, message, signature));
+  }
+
+  #rememberSignature(key: string): void {
     if (this.#signatures.size >= VERIFIED_SIGNATURES_MAX) {
       const oldest = this.#signatures.values().next().value;
       if (oldest !== undefined) this.#signatures.delete(oldest);
     }
     this.#signatures.add(key);
-    return true;
   }
 
   /** A validator network identity certificate: from the TLSCA, of kind validator. */

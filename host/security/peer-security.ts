@@ -14,8 +14,8 @@ import { TCERT_BATCH_MAX, type CaCertificates } from './ca-requests.ts';
 import { toPem } from './cert-format.ts';
 import { CertificateVerifier } from './cert-verifier.ts';
 import { CredentialStore } from './credentials.ts';
-import { publicPoint, signBytes, tcertKeyDeriver } from './keys.ts';
-import { NONCE_BYTES, signTransaction, transactionBinding, verifyTransaction, type TransactionCheck } from './transaction-security.ts';
+import { signBytes, tcertKeyDeriver } from './keys.ts';
+import { NONCE_BYTES, signTransactionBytes, transactionBinding, verifyTransaction, type TransactionCheck } from './transaction-security.ts';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { payloadBytes } from '../peer/transactions.ts';
 
@@ -258,7 +258,7 @@ export class PeerSecurity {
       if (!checked.ok) throw new SecurityError(checked.error);
       const { privateKey, point } = derive(nonce);
       // The key derived from the nonce must be the certificate's: otherwise every transaction signed with it would be refused.
-      if (!Buffer.from(publicPoint(checked.cert.publicKey)).equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
+      if (!checked.cert.publicKey.export({ format: 'der', type: 'spki' }).subarray(-point.length).equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
       pool.certs.push({ der, key: privateKey });
     }
   }
@@ -306,7 +306,10 @@ export class PeerSecurity {
       const sigma = signBytes(user.privateKey, Buffer.concat([payloadBytes(transaction), binding]));
       unsigned = { ...transaction, nonce, metadata: sigma };
     }
-    return signTransaction(unsigned, tcert.der, tcert.key);
+    const { transaction: signed, signed: bytes } = signTransactionBytes(unsigned, tcert.der, tcert.key);
+    // The key was checked against this certificate when the TCert arrived: no need to verify what it just signed.
+    this.verifier.rememberOwnSignature(tcert.der, bytes, signed.signature);
+    return signed;
   }
 
   /** The checks this peer makes before it submits a transaction for ordering: validity, signature, revocation and a fresh timestamp. */

@@ -30,9 +30,15 @@ export function transactionBinding(transaction: Pick<Transaction, 'nonce' | 'cer
 
 /** Sets cert and nonce (a fresh one if unset), then the signature. */
 export function signTransaction(transaction: Transaction, tcert: Uint8Array, key: KeyObject): Transaction {
+  return signTransactionBytes(transaction, tcert, key).transaction;
+}
+
+/** signTransaction, also answering the bytes the signature covers. */
+export function signTransactionBytes(transaction: Transaction, tcert: Uint8Array, key: KeyObject): { transaction: Transaction; signed: Uint8Array } {
   const nonce = transaction.nonce.length > 0 ? transaction.nonce : new Uint8Array(randomBytes(NONCE_BYTES));
   const unsigned: Transaction = { ...transaction, cert: tcert, nonce, signature: EMPTY };
-  return { ...unsigned, signature: signBytes(key, signedBytes(unsigned)) };
+  const signed = signedBytes(unsigned);
+  return { transaction: { ...unsigned, signature: signBytes(key, signed) }, signed };
 }
 
 /** ECDSA P-256 verification of msg by the key of a certificate (DER); false for anything malformed. */

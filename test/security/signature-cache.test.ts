@@ -66,3 +66,15 @@ test('a remembered signature does not vouch for other signatures, other bytes or
   // A signature refused once is refused again (failures are not remembered as anything).
   assert.deepEqual(verifyTransaction(wrongKey, verifier), { ok: false, error: forgedText(signed) });
 });
+
+test("the peer's own signatures are remembered exactly: the same certificate, bytes and signature, nothing else", () => {
+  const verifier = new CertificateVerifier(user.caCerts);
+  const tcert = tcerts[1]!;
+  const signed = signTransaction(invoke(['own']), tcert.der, tcert.key);
+  verifier.rememberOwnSignature(tcert.der, signedBytes(signed), signed.signature);
+  assert.equal(verifyTransaction(signed, verifier).ok, true);
+  const altered = { ...signed, payload: invoke(['other']).payload };
+  assert.deepEqual(verifyTransaction(altered, verifier), { ok: false, error: forgedText(signed) });
+  const underOtherCert = { ...signed, cert: tcerts[0]!.der };
+  assert.deepEqual(verifyTransaction(underOtherCert, verifier), { ok: false, error: forgedText(signed) });
+});
