@@ -52,6 +52,8 @@ interface PbftFigures {
   lastExec: number | undefined;
   low: number | undefined;
   transfers: number | undefined;
+  /** New views accepted since the replica started (exact). */
+  viewChanges: number | undefined;
 }
 
 function pbft(status: ConsensusStatus | null): PbftFigures | undefined {
@@ -66,6 +68,7 @@ function pbft(status: ConsensusStatus | null): PbftFigures | undefined {
     lastExec: finite(status.lastExec),
     low: finite(watermarks?.low),
     transfers: finite(counters?.transfers),
+    viewChanges: finite(status.viewChanges),
   };
 }
 
@@ -78,6 +81,7 @@ export class PeerMetrics {
   readonly #chaincodeEvents: Counter;
   readonly #fuel: Counter;
   readonly #viewChanges: Counter;
+  #viewChangesSeen: number | undefined;
   readonly #requests: Histogram;
   /** The highest view this peer has been active in, once sampled. */
   #lastActiveView: number | undefined;
@@ -113,7 +117,7 @@ export class PeerMetrics {
     r.gauge('weft_pbft_primary', 'The replica id of the current view\'s primary (vpN → N).', { read: () => pbft(source.consensus())?.primary });
     this.#viewChanges = r.counter(
       'weft_pbft_view_changes_total',
-      'Views this replica has entered by a view change since it started (the view is sampled every second and at each block and scrape).',
+      'New views this replica has accepted since it started (counted by the PBFT core).',
     );
     r.gauge('weft_pbft_last_stable_checkpoint', 'Sequence number of the last stable checkpoint (the low watermark).', { read: () => pbft(source.consensus())?.low });
     r.gauge('weft_pbft_last_executed', 'Sequence number of the last executed PBFT batch.', { read: () => pbft(source.consensus())?.lastExec });
@@ -168,6 +172,14 @@ export class PeerMetrics {
 
   #sampleView(): void {
     const status = pbft(this.#source.consensus());
+    if (status?.viewChanges !== undefined) {
+      // The replica counts the new views it accepted: exact, nothing to sample.
+      const seen = this.#viewChangesSeen ?? 0;
+      if (status.viewChanges > seen) this.#viewChanges.inc(status.viewChanges - seen);
+      else if (this.#viewChangesSeen === undefined) this.#viewChanges.inc(0);
+      this.#viewChangesSeen = status.viewChanges;
+      return;
+    }
     if (status?.view === undefined || status.active !== true) return;
     if (this.#lastActiveView === undefined) {
       this.#lastActiveView = status.view;

@@ -193,6 +193,7 @@ export class PbftConsensus implements ConsensusPlugin {
       N: s.n,
       f: s.f,
       view: s.view,
+      viewChanges: s.newViewsAccepted,
       primary: `vp${s.primary}`,
       activeView: s.activeView,
       seqNo: s.seqNo,

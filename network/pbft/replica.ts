@@ -84,6 +84,8 @@ export interface HeadState {
 export type RequestResult = { ok: true; origin: ReplicaId; counter: number } | { ok: false; error: string };
 
 export interface ReplicaStatus extends SoftState {
+  /** New views this replica accepted since it started (an exact count of view changes). */
+  newViewsAccepted: number;
   id: ReplicaId;
   n: number;
   f: number;
@@ -184,6 +186,7 @@ export class PbftReplica {
   // protocol state
   #view = 0;
   #activeView = true;
+  #newViewsAccepted = 0;
   #h = 0;
   #lastExec = 0;
   #seqNo = 0;
@@ -508,6 +511,7 @@ export class PbftReplica {
       requestBatches: this.#batches.size,
       missingBatches: this.#missingBatches.size,
       drops: Object.fromEntries(this.#drops),
+      newViewsAccepted: this.#newViewsAccepted,
     };
   }
 
@@ -1393,6 +1397,7 @@ export class PbftReplica {
 
   #processNewView2(nv: NewView): void {
     this.#note('info', `accepting new-view ${nv.view}`);
+    this.#newViewsAccepted++;
     this.#stopTimer();
     this.#nullRequestAt = null;
     this.#vcResendAt = null;

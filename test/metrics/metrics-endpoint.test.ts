@@ -115,3 +115,17 @@ test('PBFT figures come from the consensus status; a view change is counted once
   assert.equal(scraped.get('weft_pbft_view_changes_total'), '1', 'the same view is not counted twice');
   assert.equal(scraped.get('weft_peer_info{peer="vp1",consensus="pbft",validator="true"}'), '1');
 });
+
+test('a replica that counts its new views is counted exactly, even for views the samples never saw', () => {
+  let status: ConsensusStatus = { plugin: 'pbft', view: 0, viewChanges: 0, primary: 'vp0', activeView: true, lastExec: 1, watermarks: { low: 0, high: 40 }, counters: {} };
+  const source: PeerMetricsSource = { height: () => 2, consensus: () => status, connectedPeers: () => 3, eventHub: () => undefined };
+  const metrics = new PeerMetrics(new PeerEvents(), source, { peerId: 'vp1', validator: true });
+  const read = () => samples(metrics.render()).get('weft_pbft_view_changes_total');
+  assert.equal(read(), '0');
+  // Two view changes (views 1 and 2) completed between two scrapes.
+  status = { ...status, view: 2, viewChanges: 2, primary: 'vp2' };
+  assert.equal(read(), '2');
+  assert.equal(read(), '2');
+  status = { ...status, view: 3, viewChanges: 3, primary: 'vp3' };
+  assert.equal(read(), '3');
+});

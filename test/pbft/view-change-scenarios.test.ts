@@ -67,6 +67,7 @@ describe('view change', () => {
       const changed = cluster.runUntil(() => [1, 2, 3].every((r) => cluster.status(r).view === 1 && cluster.status(r).activeView), 300);
       assert.ok(changed, describeCluster(cluster));
       runUntilExecuted(cluster, [tx], [1, 2, 3], 100);
+      for (const r of [1, 2, 3]) assert.equal(cluster.status(r).newViewsAccepted, 1);
       return { tick: cluster.now, graced: cluster.trace.tail(400).some((line) => /asking peers for what this replica lacks/.test(line)) };
     };
     const plain = viewOneAt(false);
