@@ -4,7 +4,7 @@
 //  1. committed tx/s of example02 invokes, clients driving all four peers over REST (closed loop,
 //     a few concurrencies tried after a warm-up, the best kept); baseline measured in the same run:
 //     a 1-peer noops network under the same load (as bench/peer.bench.ts), with the ratio;
-//  2. latency median / p99 at half the measured maximum (open loop);
+//  2. latency median / p99 at half the goal load (1,000 tx/s) and at half the measured maximum (open loop);
 //  3. time from stopping the primary (vp0, SIGTERM through the launcher) to the first commit in
 //     the new view, with a trickle of invokes to vp1..vp3; baseline: request 2 s + viewchange 2 s.
 // Goals (issue): ≥ 2,000 committed tx/s; median ≤ 100 ms at half that load; new view ≤ 3 s.
@@ -88,7 +88,13 @@ await withNetwork({ peers: 4, consensus: 'pbft' }, async (layout, dataDir) => {
   const open = await runInvokeLoad({ targets, chaincodeName: name, total: rate * seconds, concurrency: 256, ratePerSecond: rate });
   const median = percentile(open.latenciesMs, 50);
   console.log(`  open loop at ${rate} tx/s       ${open.committed}/${open.submitted} committed (${open.refused} refused), ${fmt(open.committedPerSecond)} tx/s`);
-  console.log(`  latency median / p99         ${fmt(median, 1)} / ${fmt(percentile(open.latenciesMs, 99), 1)} ms   (goal median ≤ ${GOAL_MEDIAN_MS} ms: ${verdict(median <= GOAL_MEDIAN_MS)})`);
+  console.log(`  latency median / p99         ${fmt(median, 1)} / ${fmt(percentile(open.latenciesMs, 99), 1)} ms   (at half the measured maximum)`);
+  // The goal's own reading: half of the 2,000 tx/s goal load.
+  const goalRate = GOAL_TPS / 2;
+  const atGoal = await runInvokeLoad({ targets, chaincodeName: name, total: goalRate * seconds, concurrency: 256, ratePerSecond: goalRate });
+  const goalMedian = percentile(atGoal.latenciesMs, 50);
+  console.log(`  open loop at ${goalRate} tx/s       ${atGoal.committed}/${atGoal.submitted} committed (${atGoal.refused} refused), ${fmt(atGoal.committedPerSecond)} tx/s`);
+  console.log(`  latency median / p99         ${fmt(goalMedian, 1)} / ${fmt(percentile(atGoal.latenciesMs, 99), 1)} ms   (goal median ≤ ${GOAL_MEDIAN_MS} ms at half of ${GOAL_TPS}: ${verdict(goalMedian <= GOAL_MEDIAN_MS)})`);
 
   // View change: stop the primary under a trickle of invokes to the other peers.
   const backups = layout.peers.slice(1);
