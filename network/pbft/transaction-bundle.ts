@@ -1,5 +1,5 @@
-// The payload of a PBFT request: the client transactions one replica received within one turn of
-// its event loop, ordered, signed and deduplicated together as one request. Under load a replica
+// The payload of a PBFT request: the client transactions one replica received within a few
+// milliseconds (pbft-plugin.ts bundleWindowMs), ordered, signed and deduplicated together as one request. Under load a replica
 // receives tens of transactions per turn; one request (one signature, one verification per
 // replica, one entry in every request store and batch) per transaction made Ed25519 verification
 // alone a fifth of each peer's CPU (docs/performance.md).

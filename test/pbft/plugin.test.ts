@@ -205,7 +205,7 @@ describe('PbftConsensus plugin (4 replicas, real timers)', () => {
     }
   });
 
-  it('transactions submitted in one turn become one request; they execute in submission order', async () => {
+  it('transactions submitted together (within the bundle window) become one request; they execute in submission order', async () => {
     const { plugins, stacks, logs } = network();
     await Promise.all(plugins.map((p) => p.start()));
     try {
