@@ -4,14 +4,12 @@
 // reach chaincode — unsigned, forged, replayed, from another CA, expired, revoked, wrong kind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreConfig } from '../../host/config/core-config.ts';
 import { Membersrvc } from '../../host/membersrvc/membersrvc.ts';
 import { Peer } from '../../host/peer/peer.ts';
 import { newInvokeTransaction, timestampNow } from '../../host/peer/transactions.ts';
-import { TransactionCodec, emptyChaincodeSpec, type ChaincodeSpec, type Transaction } from '../../host/protocol/messages.ts';
+import { TransactionCodec, type ChaincodeSpec, type Transaction } from '../../host/protocol/messages.ts';
 import type { TransactionStatus } from '../../host/rest/server.ts';
 import { CaClient } from '../../host/security/ca-client.ts';
 import { parseCertificate, readCertFields } from '../../host/security/cert-format.ts';
@@ -20,8 +18,10 @@ import { signTransaction } from '../../host/security/transaction-security.ts';
 import { chaincode } from '../chaincode/built.ts';
 import { buildCli, CommanderError } from '../../host/cli/program.ts';
 import { CliError } from '../../host/cli/cli-error.ts';
+import { spec as fixtureSpec, startSecureFixture, type SecureFixture } from './secure-fixture.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'weft-secure-'));
+let fixture: SecureFixture;
+let dir: string;
 let ca: Membersrvc;
 let otherCa: Membersrvc;
 let peer: Peer;
@@ -29,17 +29,10 @@ let rest: string;
 let counter = '';
 
 function spec(name: string, args: string[], user: string, attributes: string[] = []): ChaincodeSpec {
-  return { ...emptyChaincodeSpec(), chaincodeID: { path: '', name }, ctorMsg: { args: args.map((a) => new TextEncoder().encode(a)) }, secureContext: user, attributes };
+  return fixtureSpec(name, args, user, { attributes });
 }
 
-async function waitFor(txid: string): Promise<TransactionStatus> {
-  for (let i = 0; i < 500; i++) {
-    const status = await peer.transactionStatus(txid);
-    if (status.status !== 'unknown') return status;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`transaction ${txid} neither committed nor rejected`);
-}
+const waitFor = (txid: string): Promise<TransactionStatus> => fixture.waitFor(txid);
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${rest}${path}`, {
@@ -64,32 +57,15 @@ async function execute(transaction: Transaction): Promise<TransactionStatus> {
 }
 
 before(async () => {
-  ca = await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(dir, 'ca') });
+  fixture = await startSecureFixture({}, { tcertBatchSize: 5 });
+  ({ dir, ca, peer } = fixture);
   otherCa = await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(dir, 'other-ca') });
-  const config = CoreConfig.load({
-    env: {
-      CORE_PEER_ID: 'vp0',
-      CORE_PEER_FILESYSTEMPATH: join(dir, 'peer'),
-      CORE_REST_ADDRESS: '127.0.0.1:0',
-      CORE_PEER_VALIDATOR_EVENTS_ADDRESS: '127.0.0.1:0',
-      CORE_NOOPS_BLOCK_WAIT: '20ms',
-      CORE_SECURITY_ENABLED: 'true',
-      CORE_SECURITY_ENROLLID: 'test_vp0',
-      CORE_SECURITY_ENROLLSECRET: 'MwYpmSRjupbT',
-      CORE_SECURITY_TCERTBATCH_SIZE: '5',
-      CORE_PEER_PKI_ECA_PADDR: ca.url,
-    },
-  });
-  peer = new Peer({ config });
-  await peer.start();
   rest = peer.restUrl ?? '';
 });
 
 after(async () => {
-  await peer?.stop();
-  await ca?.stop();
   await otherCa?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 test('login over /registrar with Fabric\'s messages; credentials are 0600 files in 0700 directories', async () => {
