@@ -3,8 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
-import { freeBasePort } from '../test/integration/harness.ts';
+import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
 
 export async function withNetwork(
   options: { peers: number; consensus: 'pbft' | 'noops'; env?: Record<string, string> },

@@ -9,10 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildChaincode } from '../host/chaincode/build.ts';
-import { networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
+import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
 import { Membersrvc } from '../host/membersrvc/membersrvc.ts';
 import { RestClient } from '../host/rest/client.ts';
-import { freeBasePort, REPO_ROOT } from '../test/integration/harness.ts';
+import { REPO_ROOT } from '../test/integration/harness.ts';
 
 const QUICK = process.argv.includes('--quick');
 const TOTAL = QUICK ? 2_000 : 8_000;

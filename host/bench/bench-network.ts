@@ -2,40 +2,15 @@
 // temporary directory (or one given) on free ports, with helpers to stop and restart a peer (the
 // fault run) and to tear everything down. Also: targets given as addresses (--peer).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { networkDown, networkUp, startPeer, stopPeer, type NetworkLayout } from '../launcher/network-launcher.ts';
+import { freeBasePort, networkDown, networkUp, startPeer, stopPeer, type NetworkLayout } from '../launcher/network-launcher.ts';
 import type { BenchTarget } from './driver.ts';
 
 /** Event hub port = REST port + this, as the launcher lays peers out (Fabric's 7050 / 7053). */
 export const EVENTS_PORT_OFFSET = 3;
-/** Range the free base port is drawn from (the launcher uses base + 100·i + {0, 1, 3}). */
-const BASE_PORT_FIRST = 21_000;
-const BASE_PORT_SLOTS = 300;
-const BASE_PORT_ATTEMPTS = 200;
 /** Lines of a peer's log quoted when it fails to start. */
 const LOG_TAIL_LINES = 20;
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
-  });
-}
-
-/** A base port whose layout is free for `peers` peers. */
-export async function freeBasePort(peers: number): Promise<number> {
-  for (let attempt = 0; attempt < BASE_PORT_ATTEMPTS; attempt++) {
-    const base = BASE_PORT_FIRST + Math.floor(Math.random() * BASE_PORT_SLOTS) * 100;
-    if (base + 100 * peers > 65_000) continue;
-    let free = true;
-    for (let i = 0; i < peers && free; i++) for (const offset of [0, 1, 3]) free &&= await portFree(base + 100 * i + offset);
-    if (free) return base;
-  }
-  throw new Error(`no free ports for ${peers} peers`);
-}
 
 /**
  * A target from "host:port" (REST; events at port + 3) or "host:port@host:port" (REST @ events),

@@ -79,6 +79,26 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Ports of one peer above its base: REST, peer (libp2p), events. */
+const PEER_PORT_OFFSETS = [0, 1, 3] as const;
+const PEER_PORT_OFFSET_MAX = 3;
+/** Where freeBasePort draws base ports: 20,000 + 100·k for k below this. */
+const FREE_BASE_FIRST = 20_000;
+const FREE_BASE_SLOTS = 400;
+const FREE_BASE_ATTEMPTS = 200;
+
+/** A base port whose layout (planNetwork) is free on 127.0.0.1 for `peers` peers (tests, benches). */
+export async function freeBasePort(peers: number): Promise<number> {
+  for (let attempt = 0; attempt < FREE_BASE_ATTEMPTS; attempt++) {
+    const base = FREE_BASE_FIRST + Math.floor(Math.random() * FREE_BASE_SLOTS) * PORT_STRIDE;
+    if (base + PORT_STRIDE * (peers - 1) + PEER_PORT_OFFSET_MAX > 65_535) continue;
+    let free = true;
+    for (let i = 0; i < peers && free; i++) for (const offset of PEER_PORT_OFFSETS) free &&= await portFree(base + PORT_STRIDE * i + offset);
+    if (free) return base;
+  }
+  throw new Error(`no free ports for ${peers} peers`);
+}
+
 /** The layout of N peers: ports basePort + 100·i (+0 REST, +1 peer, +3 events, as Fabric's 7050/7051/7053). */
 export function planNetwork(options: UpOptions): NetworkLayout {
   if (!Number.isInteger(options.peers) || options.peers < 1 || options.peers > PEERS_MAX) {

@@ -2,35 +2,15 @@
 // temporary network through the launcher, and the CLI run as its own process.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildChaincode } from '../../host/chaincode/build.ts';
-import { networkDown, networkUp, type NetworkLayout } from '../../host/launcher/network-launcher.ts';
+import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../../host/launcher/network-launcher.ts';
 import { RestClient } from '../../host/rest/client.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI_MAIN = join(REPO_ROOT, 'host', 'cli', 'main.ts');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
-  });
-}
-
-/** A base port whose launcher layout (base + 100·i + {0,1,3}) is free for `peers` peers. */
-export async function freeBasePort(peers: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
-    let free = true;
-    for (let i = 0; i < peers && free; i++) for (const offset of [0, 1, 3]) free &&= await portFree(base + 100 * i + offset);
-    if (free) return base;
-  }
-  throw new Error('no free ports for the test network');
-}
 
 export interface TestNetwork {
   layout: NetworkLayout;
