@@ -70,32 +70,36 @@ export function encodeTransactionBundle(transactions: readonly Uint8Array[]): Ui
   return out;
 }
 
+/** A LEB128 varint of at most LENGTH_BYTES_MAX bytes at `at`, and where it ends; null if unreadable. */
+function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } | null {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < LENGTH_BYTES_MAX; i++) {
+    if (at >= bytes.length) return null;
+    const byte = bytes[at++] as number;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return { value, next: at };
+    scale *= 0x80;
+  }
+  return null;
+}
+
 /** The transactions of a request payload (views into it), or why it is not a valid bundle. */
 export function decodeTransactionBundle(payload: Uint8Array): Uint8Array[] | { error: string } {
   if (payload.length < 1 || payload[0] !== BUNDLE_VERSION) return { error: `not a transaction bundle (version ${payload[0] ?? 'missing'})` };
-  let at = 1;
-  const readVarint = (): number | null => {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < LENGTH_BYTES_MAX; i++) {
-      if (at >= payload.length) return null;
-      const byte = payload[at++] as number;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 0x80;
-    }
-    return null;
-  };
-  const count = readVarint();
-  if (count === null || count < 1 || count > BUNDLE_TRANSACTIONS_MAX) return { error: `bundle count ${count ?? 'unreadable'} is not 1 to ${BUNDLE_TRANSACTIONS_MAX}` };
+  const header = readVarint(payload, 1);
+  const count = header?.value;
+  if (header === null || count === undefined || count < 1 || count > BUNDLE_TRANSACTIONS_MAX) return { error: `bundle count ${count ?? 'unreadable'} is not 1 to ${BUNDLE_TRANSACTIONS_MAX}` };
+  let at = header.next;
   const transactions: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
-    const length = readVarint();
-    if (length === null || length < 1 || length > TRANSACTION_BYTES_MAX || length > payload.length - at) {
+    const entry = readVarint(payload, at);
+    const length = entry?.value;
+    if (entry === null || length === undefined || length < 1 || length > TRANSACTION_BYTES_MAX || length > payload.length - entry.next) {
       return { error: `bundle transaction ${i} has a bad length (${length ?? 'unreadable'})` };
     }
-    transactions.push(payload.subarray(at, at + length));
-    at += length;
+    transactions.push(payload.subarray(entry.next, entry.next + length));
+    at = entry.next + length;
   }
   if (at !== payload.length) return { error: `${payload.length - at} bytes after the last transaction of the bundle` };
   return transactions;
@@ -107,10 +111,8 @@ export function decodeTransactionBundle(payload: Uint8Array): Uint8Array[] | { e
  * is not a bundle (it executes as nothing).
  */
 export function declaredTransactionCount(payload: Uint8Array): number {
-  if (payload.length < 2 || payload[0] !== BUNDLE_VERSION) return 0;
-  const first = payload[1] as number;
-  if (first < 0x80) return first <= BUNDLE_TRANSACTIONS_MAX ? first : 0;
-  if (payload.length < 3 || (payload[2] as number) >= 0x80) return 0;
-  const count = (first & 0x7f) + (payload[2] as number) * 0x80;
-  return count <= BUNDLE_TRANSACTIONS_MAX ? count : 0;
+  if (payload.length < 1 || payload[0] !== BUNDLE_VERSION) return 0;
+  // The same reading as decodeTransactionBundle's: a count it would accept is the count declared.
+  const count = readVarint(payload, 1)?.value ?? 0;
+  return count >= 1 && count <= BUNDLE_TRANSACTIONS_MAX ? count : 0;
 }

@@ -67,4 +67,9 @@ test('the declared count is read from the header alone; anything else declares 0
   assert.equal(declaredTransactionCount(new Uint8Array([1, 0x81, 0x81])), 0);
   assert.equal(declaredTransactionCount(new Uint8Array([0x0a, 3])), 0);
   assert.equal(declaredTransactionCount(new Uint8Array([1])), 0);
+  // A count written with more varint bytes than it needs declares what decoding finds (here 2),
+  // so the primary's batch bound cannot be slipped past with a longer encoding.
+  const padded = new Uint8Array([1, 0x82, 0x80, 0x80, 0x00, 1, 65, 1, 66]);
+  assert.equal(declaredTransactionCount(padded), 2);
+  assert.equal((decodeTransactionBundle(padded) as Uint8Array[]).length, 2);
 });
