@@ -89,7 +89,7 @@ export class PbftConsensus implements ConsensusPlugin {
   /** Changes whose durable write failed; retried with the next write. */
   #unwritten = new Map<string, Uint8Array | null>();
   #transferring: number | null = null;
-  /** Transactions received this turn, to become one request at the start of the next pump. */
+  /** Transactions received within the open bundle window, to become one request (#flushBundle). */
   #bundle: Uint8Array[] = [];
   /** When the open bundle took its first transaction (performance.now()). */
   #bundleOpenedAt = 0;
@@ -165,11 +165,15 @@ export class PbftConsensus implements ConsensusPlugin {
     if (refusal !== null) throw new Error(refusal);
   }
 
-  /** Adds a transaction to this turn's bundle, or says why it is refused (it then goes nowhere). */
+  /** Adds a transaction to the open bundle, or says why it is refused (it then goes nowhere). */
   #admit(core: PbftReplica, transaction: Uint8Array): string | null {
     if (transaction.length === 0) return 'empty transaction';
     if (transaction.length > TRANSACTION_BYTES_MAX) return `transaction of ${transaction.length} bytes exceeds ${TRANSACTION_BYTES_MAX} bytes`;
-    if (!fitsBundle(this.#bundle.length, this.#bundleBytes, transaction.length)) this.#flushBundle(core);
+    if (!fitsBundle(this.#bundle.length, this.#bundleBytes, transaction.length)) {
+      // A full bundle leaves at once; the loop sends the request it became.
+      this.#flushBundle(core);
+      this.#schedule();
+    }
     // The bundle becomes one request: what the core will refuse then is refused now instead.
     const refusal = core.requestRefusal(bundleBytesBound(this.#bundle.length + 1, this.#bundleBytes + transaction.length));
     if (refusal !== null) return refusal;
@@ -186,7 +190,7 @@ export class PbftConsensus implements ConsensusPlugin {
     return null;
   }
 
-  /** This turn's transactions become one request of this replica. */
+  /** The open bundle's transactions become one request of this replica. */
   #flushBundle(core: PbftReplica): void {
     if (this.#bundle.length === 0) return;
     const transactions = this.#bundle;

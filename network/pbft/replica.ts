@@ -276,7 +276,6 @@ export class PbftReplica {
   // ===========================================================================================
   // inputs
 
-  /** Advances logical time by one tick and fires due timers. */
   /**
    * What the transport knows about a replica's connection. A hint only: it never changes what
    * is agreed, only whether a request timeout first waits a grace period before blaming the
@@ -288,6 +287,7 @@ export class PbftReplica {
     else this.#unreachable.add(replica);
   }
 
+  /** Advances logical time by one tick and fires due timers. */
   tick(): void {
     this.#now++;
     this.#fetchAnswersThisTick = 0;
@@ -375,12 +375,8 @@ export class PbftReplica {
   /** A client transaction (or bundle of them) received by this replica: it becomes a request this replica originates. */
   request(payload: Uint8Array): RequestResult {
     if (payload.length === 0) return { ok: false, error: 'empty transaction' };
-    if (payload.length > REQUEST_PAYLOAD_BYTES_MAX) {
-      return { ok: false, error: `transaction of ${payload.length} bytes exceeds ${REQUEST_PAYLOAD_BYTES_MAX} bytes` };
-    }
-    if (!this.#requests.hasRoom(this.id, payload.length)) {
-      return { ok: false, error: `too many outstanding transactions from this peer (${this.#o.outstandingPerOriginMax}); try again later` };
-    }
+    const refusal = this.requestRefusal(payload.length);
+    if (refusal !== null) return { ok: false, error: refusal };
     this.#counter++;
     if (this.#counter > this.#counterReserved) {
       // Persisted before the request is broadcast (persist precedes send), so a restart never reuses a counter.
