@@ -723,13 +723,14 @@ export class Libp2pTransport implements PeerTransport {
       this.#drop('wrongSender', 'frame claims another sender', { from: link.peer, claimed: decoded.from.slice(0, 64), channel: link.channel });
       return;
     }
+    // Before the signature check: a member not admitted costs no verification.
+    if (!isPrivateChannel(link.channel) && !this.#isAdmitted(link.peer)) {
+      this.#drop('notAdmitted', 'sender not admitted', { from: link.peer, channel: link.channel });
+      return;
+    }
     const digest = frameDigest(this.#context(link.channel as WireChannel), decoded.header, decoded.payload);
     if (!this.signer.verify(decoded.from, digest, decoded.signature)) {
       this.#drop('badSignature', 'signature does not verify', { from: link.peer, channel: link.channel });
-      return;
-    }
-    if (!isPrivateChannel(link.channel) && !this.#isAdmitted(link.peer)) {
-      this.#drop('notAdmitted', 'sender not admitted', { from: link.peer, channel: link.channel });
       return;
     }
     this.#stats.framesReceived++;
