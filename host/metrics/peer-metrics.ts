@@ -1,7 +1,8 @@
 // The peer's metrics (GET /metrics): what it commits, rejects and burns in fuel, where its PBFT
 // replica stands, how connected it is, what its event hub does and how long its REST requests
-// take. Counters come from the peer's events and two hooks (fuel, REST responses); gauges are
-// read at scrape time from what the peer already reports in /weft/status. Counters start at 0
+// take. Counters come from the peer's events and two hooks (fuel, REST responses); gauges and the
+// PBFT core's own count of view changes are read at scrape time from what the peer already
+// reports in /weft/status. Counters start at 0
 // when the process starts, as Prometheus expects.
 import type { ConsensusStatus } from '../../network/consensus.ts';
 import type { EventHubStats } from '../events/event-hub.ts';
@@ -10,8 +11,6 @@ import { MetricsRegistry, type Counter, type Histogram } from './registry.ts';
 
 /** Seconds: REST latency buckets, from a cached GET to a deploy that compiles chaincode. */
 export const REST_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-/** Milliseconds between samples of the PBFT view, so view changes between scrapes are counted. */
-const VIEW_SAMPLE_MS = 1_000;
 /** The route label of a request no route matched (so hostile URLs cannot mint label values). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -74,28 +73,19 @@ function pbft(status: ConsensusStatus | null): PbftFigures | undefined {
 
 export class PeerMetrics {
   readonly registry = new MetricsRegistry();
-  readonly #source: PeerMetricsSource;
   readonly #events: PeerEvents;
   readonly #committed: Counter;
   readonly #rejected: Counter;
   readonly #chaincodeEvents: Counter;
   readonly #fuel: Counter;
-  readonly #viewChanges: Counter;
-  #viewChangesSeen: number | undefined;
   readonly #requests: Histogram;
-  /** The highest view this peer has been active in, once sampled. */
-  #lastActiveView: number | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  readonly #onBlock = ({ block }: { block: { transactions: unknown[] } }): void => {
-    this.#committed.inc(block.transactions.length);
-    this.#sampleView();
-  };
+  #started = false;
+  readonly #onBlock = ({ block }: { block: { transactions: unknown[] } }): void => this.#committed.inc(block.transactions.length);
   readonly #onRejection = (): void => this.#rejected.inc();
   readonly #onChaincodeEvent = (): void => this.#chaincodeEvents.inc();
 
   constructor(events: PeerEvents, source: PeerMetricsSource, identity: PeerIdentity) {
     this.#events = events;
-    this.#source = source;
     const r = this.registry;
     r.gauge('weft_peer_info', 'The peer: its id, consensus plugin and whether it validates (always 1).', {
       labels: ['peer', 'consensus', 'validator'],
@@ -115,10 +105,9 @@ export class PeerMetrics {
       },
     });
     r.gauge('weft_pbft_primary', 'The replica id of the current view\'s primary (vpN → N).', { read: () => pbft(source.consensus())?.primary });
-    this.#viewChanges = r.counter(
-      'weft_pbft_view_changes_total',
-      'New views this replica has accepted since it started (counted by the PBFT core).',
-    );
+    r.counter('weft_pbft_view_changes_total', 'New views this replica has accepted since it started (counted by the PBFT core).', {
+      read: () => pbft(source.consensus())?.viewChanges,
+    });
     r.gauge('weft_pbft_last_stable_checkpoint', 'Sequence number of the last stable checkpoint (the low watermark).', { read: () => pbft(source.consensus())?.low });
     r.gauge('weft_pbft_last_executed', 'Sequence number of the last executed PBFT batch.', { read: () => pbft(source.consensus())?.lastExec });
     r.counter('weft_pbft_state_transfers_total', 'State transfers this replica has started to catch up.', { read: () => pbft(source.consensus())?.transfers });
@@ -135,20 +124,18 @@ export class PeerMetrics {
     });
   }
 
-  /** Subscribes to the peer's events and starts sampling the PBFT view. */
+  /** Subscribes to the peer's events. */
   start(): void {
-    if (this.#timer) return;
+    if (this.#started) return;
+    this.#started = true;
     this.#events.on('block', this.#onBlock);
     this.#events.on('rejection', this.#onRejection);
     this.#events.on('chaincodeEvent', this.#onChaincodeEvent);
-    this.#timer = setInterval(() => this.#sampleView(), VIEW_SAMPLE_MS);
-    this.#timer.unref();
   }
 
   stop(): void {
-    if (!this.#timer) return;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (!this.#started) return;
+    this.#started = false;
     this.#events.off('block', this.#onBlock);
     this.#events.off('rejection', this.#onRejection);
     this.#events.off('chaincodeEvent', this.#onChaincodeEvent);
@@ -166,27 +153,6 @@ export class PeerMetrics {
 
   /** The text exposition of every metric. */
   render(): string {
-    this.#sampleView();
     return this.registry.render();
-  }
-
-  #sampleView(): void {
-    const status = pbft(this.#source.consensus());
-    if (status?.viewChanges !== undefined) {
-      // The replica counts the new views it accepted: exact, nothing to sample.
-      const seen = this.#viewChangesSeen ?? 0;
-      if (status.viewChanges > seen) this.#viewChanges.inc(status.viewChanges - seen);
-      else if (this.#viewChangesSeen === undefined) this.#viewChanges.inc(0);
-      this.#viewChangesSeen = status.viewChanges;
-      return;
-    }
-    if (status?.view === undefined || status.active !== true) return;
-    if (this.#lastActiveView === undefined) {
-      this.#lastActiveView = status.view;
-      this.#viewChanges.inc(0);
-    } else if (status.view > this.#lastActiveView) {
-      this.#lastActiveView = status.view;
-      this.#viewChanges.inc();
-    }
   }
 }

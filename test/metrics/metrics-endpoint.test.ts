@@ -85,7 +85,7 @@ test('after a known workload, /metrics reports exactly what the peer did', async
 });
 
 test('PBFT figures come from the consensus status; a view change is counted once the new view is active', () => {
-  let status: ConsensusStatus = { plugin: 'pbft', view: 0, primary: 'vp0', activeView: true, lastExec: 12, watermarks: { low: 10, high: 50 }, counters: { transfers: 0 } };
+  let status: ConsensusStatus = { plugin: 'pbft', view: 0, viewChanges: 0, primary: 'vp0', activeView: true, lastExec: 12, watermarks: { low: 10, high: 50 }, counters: { transfers: 0 } };
   const source: PeerMetricsSource = { height: () => 13, consensus: () => status, connectedPeers: () => 3, eventHub: () => undefined };
   const events = new PeerEvents();
   const metrics = new PeerMetrics(events, source, { peerId: 'vp1', validator: true });
@@ -104,8 +104,8 @@ test('PBFT figures come from the consensus status; a view change is counted once
   scraped = read();
   assert.equal(scraped.get('weft_pbft_view_active'), '0');
   assert.equal(scraped.get('weft_pbft_view_changes_total'), '0', 'not yet: the view change is under way');
-  // The replica skips view 1 (its primary is down too) and settles in view 2: one view change completed.
-  status = { ...status, view: 2, primary: 'vp2', activeView: true, watermarks: { low: 20, high: 60 }, counters: { transfers: 1 } };
+  // The replica skips view 1 (its primary is down too) and settles in view 2: one new view accepted.
+  status = { ...status, view: 2, viewChanges: 1, primary: 'vp2', activeView: true, watermarks: { low: 20, high: 60 }, counters: { transfers: 1 } };
   scraped = read();
   assert.equal(scraped.get('weft_pbft_view_changes_total'), '1');
   assert.equal(scraped.get('weft_pbft_primary'), '2');
@@ -116,7 +116,7 @@ test('PBFT figures come from the consensus status; a view change is counted once
   assert.equal(scraped.get('weft_peer_info{peer="vp1",consensus="pbft",validator="true"}'), '1');
 });
 
-test('a replica that counts its new views is counted exactly, even for views the samples never saw', () => {
+test('the count of view changes is the replica\'s own, read at each scrape', () => {
   let status: ConsensusStatus = { plugin: 'pbft', view: 0, viewChanges: 0, primary: 'vp0', activeView: true, lastExec: 1, watermarks: { low: 0, high: 40 }, counters: {} };
   const source: PeerMetricsSource = { height: () => 2, consensus: () => status, connectedPeers: () => 3, eventHub: () => undefined };
   const metrics = new PeerMetrics(new PeerEvents(), source, { peerId: 'vp1', validator: true });
