@@ -9,7 +9,7 @@
 //     the new view, with a trickle of invokes to vp1..vp3; baseline: request 2 s + viewchange 2 s.
 // Goals (issue): ≥ 2,000 committed tx/s; median ≤ 100 ms at half that load; new view ≤ 3 s.
 // Clients and all peers share this machine's cores.
-import { readFileSync } from 'node:fs';
+import { totalCpuSeconds } from '../host/bench/process-cpu.ts';
 import { EventClient } from '../host/events/event-client.ts';
 import { EventType } from '../host/events/interests.ts';
 import { stopPeer } from '../host/launcher/network-launcher.ts';
@@ -28,17 +28,6 @@ const GOAL_MEDIAN_MS = 100;
 const GOAL_VIEW_CHANGE_MS = 3_000;
 const FABRIC_VIEW_CHANGE_MS = 2_000 + 2_000;
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-const peersCpu = (pids: (number | undefined)[]): number => pids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0);
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const verdict = (ok: boolean): string => (ok ? 'met' : 'missed');
@@ -68,10 +57,10 @@ await withNetwork({ peers: 4, consensus: 'pbft' }, async (layout, dataDir) => {
   let best: { concurrency: number; result: LoadResult } | undefined;
   const pids = layout.peers.map((p) => p.pid);
   for (const concurrency of CONCURRENCIES) {
-    const cpuBefore = peersCpu(pids);
+    const cpuBefore = totalCpuSeconds(pids);
     const result = await runInvokeLoad({ targets, chaincodeName: name, total: TOTAL, concurrency });
     // CPU per committed transaction over all four peers: steadier than tx/s on a shared machine.
-    const cpuPerTx = ((peersCpu(pids) - cpuBefore) * 1e6) / result.committed;
+    const cpuPerTx = ((totalCpuSeconds(pids) - cpuBefore) * 1e6) / result.committed;
     console.log(
       `  closed loop, ${String(concurrency).padStart(3)} in flight     ${fmt(result.committedPerSecond)} tx/s, ${result.committed}/${result.submitted} committed (${result.refused} refused), median / p99 ${fmt(percentile(result.latenciesMs, 50), 1)} / ${fmt(percentile(result.latenciesMs, 99), 1)} ms, peers' CPU ${fmt(cpuPerTx)} µs/tx`,
     );

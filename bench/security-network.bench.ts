@@ -4,10 +4,10 @@
 // signed with a TCert on the peer it is sent to and checked by all four before it runs.
 // Load: example02 invokes over REST (JSON-RPC), spread over the four peers, closed loop.
 // Clients, the CA and all peers share this machine's cores. `--quick` sends fewer.
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { totalCpuSeconds } from '../host/bench/process-cpu.ts';
 import { buildChaincode } from '../host/chaincode/build.ts';
 import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
 import { Membersrvc } from '../host/membersrvc/membersrvc.ts';
@@ -40,23 +40,8 @@ interface Run {
   benchCpu: number;
 }
 
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
-
-/** CPU seconds a process has used so far (Linux /proc); 0 where there is no /proc. */
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
 function peersCpuSeconds(layout: NetworkLayout): number {
-  return layout.peers.reduce((sum, peer) => sum + processCpuSeconds(peer.pid), 0);
+  return totalCpuSeconds(layout.peers.map((peer) => peer.pid));
 }
 
 /** Sends `total` invokes over the peers (closed loop), then waits until as many transactions are in new blocks. */
