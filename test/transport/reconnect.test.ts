@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreatePeerIdentity } from '../../network/transport/identity.ts';
 import { Libp2pTransport } from '../../network/transport/libp2p-transport.ts';
-import { FAST, fullMesh, makePeers, memberList, waitFor } from './helpers.ts';
+import { FAST, fullMesh, makePeers, memberList, startNetwork, waitFor } from './helpers.ts';
 
 test('a restarted member is reconnected by the others and talks again', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weft-reconnect-'));
@@ -57,13 +57,7 @@ test('a restarted member is reconnected by the others and talks again', async ()
 });
 
 test('requests outstanding to a member that goes away fail at once, not at their timeout', async () => {
-  const peers = await makePeers(['vp0', 'vp1']);
-  const [p0, p1] = peers as [(typeof peers)[0] & {}, (typeof peers)[0] & {}];
-  const members = memberList(peers);
-  const t0 = new Libp2pTransport({ selfId: 'vp0', privateKey: p0.key, members, listenAddress: '127.0.0.1:0', ...FAST });
-  await t0.start();
-  const t1 = new Libp2pTransport({ selfId: 'vp1', privateKey: p1.key, members, listenAddress: '127.0.0.1:0', rootNodes: t0.listenAddresses()[0], ...FAST });
-  await t1.start();
+  const [t0, t1] = (await startNetwork(await makePeers(['vp0', 'vp1']))) as [Libp2pTransport, Libp2pTransport];
   await waitFor('the connection', () => fullMesh([t0, t1]));
   let asked = false;
   t1.onRequest('sync', () => {
