@@ -12,13 +12,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const words = args.filter((a) => !a.startsWith('--'));
-const benches = readdirSync(here)
-  .filter((file) => file.endsWith('.bench.ts'))
-  .filter((file) => words.length === 0 || words.some((word) => file.includes(word)))
-  .sort();
+const allBenches = readdirSync(here).filter((file) => file.endsWith('.bench.ts')).sort();
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    [
+      'Usage: npm run bench [-- [name ...] [--quick]]',
+      '',
+      'Runs every bench/*.bench.ts one after another, each in its own process; with names, only the',
+      'benches whose file name contains one of them. --quick is passed to each bench for a shorter run.',
+      '',
+      `Benches: ${allBenches.map((file) => file.replace('.bench.ts', '')).join(', ')}`,
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+const unknownFlags = flags.filter((flag) => flag !== '--quick');
+if (unknownFlags.length > 0) {
+  process.stderr.write(`Unknown option ${unknownFlags.join(', ')}; see npm run bench -- --help\n`);
+  process.exit(1);
+}
+const benches = allBenches
+  .filter((file) => words.length === 0 || words.some((word) => file.includes(word)));
 
 if (benches.length === 0) {
-  process.stderr.write(`No bench matches ${words.join(', ')}; benches are: ${readdirSync(here).filter((f) => f.endsWith('.bench.ts')).join(', ')}\n`);
+  process.stderr.write(`No bench matches ${words.join(', ')}; benches are: ${allBenches.join(', ')}\n`);
   process.exit(1);
 }
 
