@@ -18,6 +18,18 @@ export async function blockNumberByHash(db: LedgerDb, blockHash: Uint8Array): Pr
   return value === undefined ? undefined : readU64(value);
 }
 
+/** The txids among `txids` that the index holds, with their locations: one LevelDB read for all. */
+export async function transactionLocations(db: LedgerDb, txids: readonly string[]): Promise<Map<string, { blockNumber: number; index: number }>> {
+  const found = new Map<string, { blockNumber: number; index: number }>();
+  if (txids.length === 0) return found;
+  const values = await db.getMany(txids.map((txid) => txidIndexKey(txid)));
+  for (let i = 0; i < txids.length; i++) {
+    const value = values[i];
+    if (value !== undefined) found.set(txids[i]!, decodeTxLocation(value));
+  }
+  return found;
+}
+
 export async function transactionLocation(db: LedgerDb, txid: string): Promise<{ blockNumber: number; index: number } | undefined> {
   const value = await db.get(txidIndexKey(txid));
   return value === undefined ? undefined : decodeTxLocation(value);

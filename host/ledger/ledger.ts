@@ -21,7 +21,7 @@ import { BLOCK_TRANSACTIONS_MAX } from '../protocol/limits.ts';
 import type { Block, BlockchainInfo } from '../protocol/messages.ts';
 import { decodeBlock, encodeBlock, fetchedBlockProblem, storedBlockHash, storedPreviousBlockHash } from './block-store.ts';
 import { del, put, sameBytes, shortHex } from './bytes.ts';
-import { blockIndexOps, blockNumberByHash, transactionLocation } from './indexes.ts';
+import { blockIndexOps, blockNumberByHash, transactionLocation, transactionLocations } from './indexes.ts';
 import { BLOCK_COUNT_KEY, STATE_BLOCK_NUMBER_KEY, STATE_GENERATION_KEY, blockKey, stateDeltaKey, stateGenerationRange, stateKey, u32, u64 } from './key-spaces.ts';
 import { LedgerClosedError, LedgerCorruptError, LedgerRejectedError } from './ledger-errors.ts';
 import { BLOCK_CACHE_ENTRIES, BLOCK_RANGE_MAX, SNAPSHOT_BYTES_MAX_DEFAULT, SNAPSHOT_CHUNK_BYTES_DEFAULT, SNAPSHOT_CHUNK_BYTES_MAX } from './ledger-limits.ts';
@@ -182,6 +182,16 @@ export class Ledger implements LedgerApi {
       throw new LedgerCorruptError(`transaction index for ${txid} points at block ${location.blockNumber} index ${location.index}, which holds another transaction`);
     }
     return { transaction, blockNumber: location.blockNumber, index: location.index };
+  }
+
+  async committedTxids(txids: readonly string[]): Promise<Set<string>> {
+    this.#assertOpen();
+    const wellFormed = txids.filter((txid) => typeof txid === 'string' && txid !== '' && txid.isWellFormed());
+    const committed = new Set<string>();
+    for (const [txid, location] of await transactionLocations(this.#db, wellFormed)) {
+      if (location.blockNumber < this.#height) committed.add(txid);
+    }
+    return committed;
   }
 
   async getStateDelta(blockNumber: number): Promise<StateDelta | undefined> {

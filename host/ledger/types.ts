@@ -69,6 +69,11 @@ export interface LedgerApi {
   getBlockHash(blockNumber: number): Promise<Uint8Array | undefined>;
   getBlockNumberByHash(blockHash: Uint8Array): Promise<number | undefined>;
   getTransaction(txid: string): Promise<TransactionLocation | undefined>;
+  /**
+   * Which of these txids are in committed blocks: one index read for all of them (a block's
+   * replay check), where getTransaction would read once per transaction and fetch its block.
+   */
+  committedTxids(txids: readonly string[]): Promise<Set<string>>;
 
   /** Appends one block; durable (synced) before the promise resolves. Commits are serialised. */
   commitBlock(input: BlockInput): Promise<CommittedBlock>;

@@ -48,6 +48,12 @@ export type ExecutorLedger = LedgerApi & { head(): LedgerHead };
 /** A transaction's admission before it runs: its caller, or the reason it is rejected. */
 export type Admission = { ok: true; caller: CallerIdentity | null } | { ok: false; error: string };
 
+/**
+ * Decides a transaction's admission. `committed` says whether a committed block already holds its
+ * txid (the executor reads that for the whole batch at once: one index read, not one per transaction).
+ */
+export type AdmissionCheck = (transaction: Transaction, committed: boolean) => Admission | Promise<Admission>;
+
 export interface ExecutorOptions {
   /** Called for every executed transaction with the fuel it used (metrics). */
   onFuel?: (fuelUsed: number) => void;
@@ -64,7 +70,7 @@ export class Executor {
   readonly #txidsByBlock = new Map<number, string[]>();
   readonly #rejections = new Map<string, { error: string; blockNumber: number }>();
   #queue: Promise<unknown> = Promise.resolve();
-  #admit: ((transaction: Transaction) => Promise<Admission>) | undefined;
+  #admit: AdmissionCheck | undefined;
   #stateValid = true;
 
   constructor(ledger: ExecutorLedger, runtime: ChaincodeRuntime, events: PeerEvents, options: ExecutorOptions = {}) {
@@ -87,7 +93,7 @@ export class Executor {
    * With security on (host/security/peer-security.ts): certificate, signature and replay checks
    * before a transaction may reach chaincode. Must be deterministic: every validator decides alike.
    */
-  setAdmission(admit: (transaction: Transaction) => Promise<Admission>): void {
+  setAdmission(admit: AdmissionCheck): void {
     this.#admit = admit;
   }
 
@@ -117,15 +123,18 @@ export class Executor {
     const rejections: Array<{ transaction: Transaction; error: string }> = [];
     const txidsInBlock = new Set<string>();
 
+    const decodedBatch = batch.transactions.map((bytes) => this.#decode(bytes));
+    const committedBefore = this.#admit
+      ? await this.#ledger.committedTxids(decodedBatch.flatMap((decoded) => (decoded.ok ? [decoded.transaction.txid] : [])))
+      : NONE_COMMITTED;
     let sliceStarted = performance.now();
-    for (const bytes of batch.transactions) {
+    for (const decoded of decodedBatch) {
       // A block of fuel-heavy transactions can take seconds; let timers and the network run between
       // transactions so consensus timeouts and peers are served meanwhile.
       if (performance.now() - sliceStarted > EXECUTION_SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceStarted = performance.now();
       }
-      const decoded = this.#decode(bytes);
       if (!decoded.ok) {
         chaincodeEvents.push(emptyEvent());
         results.push({ txid: '', result: EMPTY, errorCode: 1, error: decoded.error });
@@ -136,7 +145,7 @@ export class Executor {
       if (txidsInBlock.has(transaction.txid) || this.#recentTxids.has(transaction.txid)) {
         outcome = { ok: false, error: `duplicate transaction ${transaction.txid}`, event: null };
       } else {
-        const admission: Admission = this.#admit ? await this.#admit(transaction) : { ok: true, caller: null };
+        const admission: Admission = this.#admit ? await this.#admit(transaction, committedBefore.has(transaction.txid)) : { ok: true, caller: null };
         if (!admission.ok) {
           outcome = { ok: false, error: admission.error, event: null };
         } else {
@@ -342,6 +351,8 @@ export class Executor {
     return { status: 'unknown' };
   }
 }
+
+const NONE_COMMITTED: ReadonlySet<string> = new Set();
 
 function emptyEvent(): ChaincodeEvent {
   return { chaincodeID: '', txID: '', eventName: '', payload: EMPTY };

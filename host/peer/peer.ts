@@ -125,7 +125,7 @@ export class Peer implements PeerApi {
       this.#executor = new Executor(this.#ledger, this.#runtime, this.events, { onFuel: (fuel) => this.metrics.addFuel(fuel) });
       this.metrics.start();
       await this.#executor.open();
-      if (this.securityEnabled) await this.#startSecurity(this.#executor, this.#ledger);
+      if (this.securityEnabled) await this.#startSecurity(this.#executor);
       this.events.on('block', ({ block }) => this.#forgetCommittedDeploys(block.transactions));
       this.events.on('rejection', ({ transaction }) => this.#pendingDeploys.delete(transaction.txid));
       this.#parts = await setUpConsensus({ config: this.config, dataDir: this.dataDir, ledger: this.#ledger, executor: this.#executor, log: this.log, security: this.#security });
@@ -167,11 +167,11 @@ export class Peer implements PeerApi {
   }
 
   /** Enrolls the peer, pins the CA certificates, and makes every transaction pass the security checks before it runs. */
-  async #startSecurity(executor: Executor, ledger: Ledger): Promise<void> {
+  async #startSecurity(executor: Executor): Promise<void> {
     const security = new PeerSecurity({ config: this.config, dataDir: this.dataDir, log: this.log.child('security') });
     await security.start();
     this.#security = security;
-    executor.setAdmission((transaction) => security.checkForExecution(transaction, ledger));
+    executor.setAdmission((transaction, committed) => security.checkForExecution(transaction, committed));
   }
 
   /** Membership services of this peer; undefined while security is off. */

@@ -6,7 +6,6 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreConfig } from '../config/core-config.ts';
 import type { Logger } from '../logging.ts';
-import type { LedgerApi } from '../ledger/types.ts';
 import type { Transaction } from '../protocol/messages.ts';
 import type { CallerIdentity } from '../runtime/types.ts';
 import { CaClient, type Enrollment } from './ca-client.ts';
@@ -14,7 +13,7 @@ import { TCERT_BATCH_MAX, type CaCertificates } from './ca-requests.ts';
 import { toPem } from './cert-format.ts';
 import { CertificateVerifier } from './cert-verifier.ts';
 import { CredentialStore } from './credentials.ts';
-import { signBytes, tcertKeyDeriver } from './keys.ts';
+import { publicPoint, signBytes, tcertKeyDeriver } from './keys.ts';
 import { NONCE_BYTES, signTransactionBytes, transactionBinding, verifyTransaction, type TransactionCheck } from './transaction-security.ts';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { payloadBytes } from '../peer/transactions.ts';
@@ -72,6 +71,8 @@ export class PeerSecurity {
   readonly #enrollments = new Map<string, Enrollment>();
   /** When each user's login token was last seen on disk (see LOGIN_RECHECK_MS). */
   readonly #loginSeen = new Map<string, number>();
+  /** Looks at the disk under way, by user: at most one at a time each. */
+  readonly #loginLooks = new Map<string, Promise<boolean>>();
   #verifier: CertificateVerifier | undefined;
   #self: Enrollment | undefined;
   #crlTimer: NodeJS.Timeout | undefined;
@@ -204,7 +205,13 @@ export class PeerSecurity {
   async isLoggedIn(id: string): Promise<boolean> {
     const seen = this.#loginSeen.get(id);
     if (seen !== undefined && Date.now() - seen < LOGIN_RECHECK_MS) return true;
-    const loggedIn = await this.credentials.isLoggedIn(id);
+    // Requests that arrive while the token file is being looked at share that one look.
+    let looking = this.#loginLooks.get(id);
+    if (!looking) {
+      looking = this.credentials.isLoggedIn(id).finally(() => this.#loginLooks.delete(id));
+      this.#loginLooks.set(id, looking);
+    }
+    const loggedIn = await looking;
     if (loggedIn) {
       if (this.#loginSeen.size >= TCERT_POOLS_MAX) this.#loginSeen.delete(this.#loginSeen.keys().next().value as string);
       this.#loginSeen.set(id, Date.now());
@@ -258,7 +265,7 @@ export class PeerSecurity {
       if (!checked.ok) throw new SecurityError(checked.error);
       const { privateKey, point } = derive(nonce);
       // The key derived from the nonce must be the certificate's: otherwise every transaction signed with it would be refused.
-      if (!checked.cert.publicKey.export({ format: 'der', type: 'spki' }).subarray(-point.length).equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
+      if (!Buffer.from(publicPoint(checked.cert.publicKey)).equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
       pool.certs.push({ der, key: privateKey });
     }
   }
@@ -322,14 +329,15 @@ export class PeerSecurity {
 
   /**
    * What every validator checks before a transaction runs: certificate, signature, and that no
-   * committed transaction already has its id (the executor's recent-block window catches the rest).
+   * committed transaction already has its id (`committed`: the executor reads the index once per
+   * block; its recent-block window catches duplicates within a batch).
    * Deterministic: it depends on the transaction and the committed chain only — so not on the
    * revocation list, which each peer fetches for itself (checked at submission instead).
    */
-  async checkForExecution(transaction: Transaction, ledger: Pick<LedgerApi, 'getTransaction'>): Promise<TransactionCheck> {
+  checkForExecution(transaction: Transaction, committed: boolean): TransactionCheck {
     const checked = verifyTransaction(transaction, this.verifier);
     if (!checked.ok) return checked;
-    if (await ledger.getTransaction(transaction.txid)) return { ok: false, error: `transaction ${transaction.txid} is a replay of a committed transaction` };
+    if (committed) return { ok: false, error: `transaction ${transaction.txid} is a replay of a committed transaction` };
     return checked;
   }
 

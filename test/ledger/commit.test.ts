@@ -114,6 +114,15 @@ test('getTransaction finds a transaction by txid with its block and index (TestG
   assert.equal(await ledger.getTransaction(''), undefined);
 });
 
+test('committedTxids answers which txids are in committed blocks, in one read; malformed ids are simply absent', async (t) => {
+  const { ledger } = await openTempLedger(t);
+  assert.deepEqual([...(await ledger.committedTxids([]))], []);
+  await ledger.commitBlock(blockInput({ transactions: [invoke('first')] }));
+  await ledger.commitBlock(blockInput({ transactions: [invoke('second'), invoke('third')] }));
+  assert.deepEqual([...(await ledger.committedTxids(['third', 'missing', 'first', '', '\ud800', 'second']))].sort(), ['first', 'second', 'third']);
+  assert.deepEqual([...(await ledger.committedTxids(['missing']))], []);
+});
+
 test('failed transactions stay on record: results in nonHashData, left out of the block and the txid index', async (t) => {
   const { ledger } = await openTempLedger(t);
   await ledger.commitBlock(
