@@ -148,7 +148,8 @@ export class TCertTemplate {
     tbs.set(fields.point, this.#at.point);
     tbs.set(fields.nonce, this.#at.nonce);
     tbs.set(fields.encryptedId, this.#at.encryptedId);
-    const signature = sign('sha256', tbs, { key: this.#signingKey, dsaEncoding: 'der' });
+    // DER is the default ECDSA encoding; a bare KeyObject skips the options object's cost (keys.ts).
+    const signature = sign('sha256', tbs, this.#signingKey);
     // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING (no unused bits) }
     const signatureValue = derElement(DER_BIT_STRING, Buffer.concat([Buffer.of(0), signature]));
     return new Uint8Array(derElement(DER_SEQUENCE, Buffer.concat([tbs, this.#signatureAlgorithm, signatureValue])));
