@@ -37,6 +37,8 @@ import {
 } from '../security/ca-requests.ts';
 import type { webcrypto } from 'node:crypto';
 import { deriveTCertPublicPoints, publicPoint, signBytes, verifyBytes } from '../security/keys.ts';
+import { sealChainKey } from '../security/chain-key.ts';
+import { EciesRecipient } from '../security/ecies.ts';
 import { TCERT_NONCE_BYTES, TCertTemplate, newTCertSerial } from './tcert-template.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -115,6 +117,8 @@ export class CertificateAuthority {
   #tlsca!: Authority;
   /** Encrypts the enrollment id inside TCerts; never leaves the CA. */
   #idKey!: KeyObject;
+  /** Privacy mode's chain key: its public key goes to every enrollee, its private key to validators only. */
+  #chainKey!: EciesRecipient;
 
   private constructor(config: CaConfig, store: CaStore, options: CaOptions) {
     this.config = config;
@@ -137,6 +141,12 @@ export class CertificateAuthority {
       }
       // A KeyObject once: a raw key would be imported again for every TCert.
       ca.#idKey = createSecretKey(Buffer.from(idKey, 'base64'));
+      let chainKey = await store.getMeta<string>('chain-key');
+      if (!chainKey) {
+        chainKey = b64(EciesRecipient.generate().scalar());
+        await store.putMeta('chain-key', chainKey);
+      }
+      ca.#chainKey = new EciesRecipient(new Uint8Array(Buffer.from(chainKey, 'base64')));
       // Fabric reads eca.users into its database on start; users already there keep their state.
       for (const user of config.users) {
         if (await store.getUser(user.id)) continue;
@@ -263,7 +273,10 @@ export class CertificateAuthority {
     });
     await this.#store.putCerts([ecert]);
     await this.#store.putUser({ ...user, state: 1, secret: '', publicKey: b64(spki), kdfKey: b64(kdfKey), ecertSerial: ecert.serial });
-    return { ecert: ecert.der, kdfKey: b64(kdfKey), caCerts: this.caCertificates() };
+    const answer: EnrollResponse = { ecert: ecert.der, kdfKey: b64(kdfKey), caCerts: this.caCertificates(), chainPublicKey: b64(this.#chainKey.point) };
+    // Fabric's CreateCertificatePair: the chain private key (obcPriv) to validators only.
+    if ((user.roles & Role.VALIDATOR) !== 0) answer.chainPrivateKey = b64(sealChainKey(this.#chainKey, publicKey, id));
+    return answer;
   }
 
   /** The enrollment certificate of a user (DER, base64), as Fabric's ReadCertificatePair. */

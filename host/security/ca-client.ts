@@ -15,6 +15,8 @@ import {
   type TCertResponse,
 } from './ca-requests.ts';
 import { signBytes } from './keys.ts';
+import { chainPublicPointFrom, openChainKey } from './chain-key.ts';
+import type { EciesRecipient } from './ecies.ts';
 
 export class CaClientError extends Error {
   override name = 'CaClientError';
@@ -27,6 +29,8 @@ export class CaClientError extends Error {
 }
 
 const CA_TIMEOUT_MS = 30_000;
+/** A sealed chain private key is 113 bytes (152 in base64). */
+const CHAIN_PRIVATE_KEY_B64_MAX = 256;
 
 function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
@@ -45,6 +49,10 @@ export interface Enrollment {
   ecert: Uint8Array;
   kdfKey: Uint8Array;
   caCerts: CaCertificates;
+  /** Privacy mode's chain public key (uncompressed point); absent from enrollments kept before weft had one. */
+  chainPublicKey?: Uint8Array | undefined;
+  /** The chain private key: enrollments with the validator role only. */
+  chainPrivateKey?: EciesRecipient | undefined;
 }
 
 export interface IssuedTCert {
@@ -92,12 +100,25 @@ export class CaClient {
     const spki = b64(new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })));
     const signature = b64(signBytes(privateKey, requestBytes('enroll', [enrollId, spki])));
     const answer = (await this.#call('/eca/enroll', { enrollId, enrollSecret, publicKey: spki, signature })) as EnrollResponse;
+    let chainPublicKey: Uint8Array;
+    let chainPrivateKey: EciesRecipient | undefined;
+    try {
+      chainPublicKey = chainPublicPointFrom(answer.chainPublicKey);
+      if (answer.chainPrivateKey !== undefined) {
+        if (typeof answer.chainPrivateKey !== 'string' || answer.chainPrivateKey.length > CHAIN_PRIVATE_KEY_B64_MAX) throw new Error('the sealed chain private key in the enrollment answer is not base64 of a sealed key');
+        chainPrivateKey = openChainKey(new Uint8Array(Buffer.from(answer.chainPrivateKey, 'base64')), privateKey, enrollId, chainPublicKey);
+      }
+    } catch (error) {
+      throw new CaClientError(`Membership services at ${this.baseUrl}: ${(error as Error).message}`, 200);
+    }
     return {
       enrollId,
       privateKey,
       ecert: new Uint8Array(Buffer.from(answer.ecert, 'base64')),
       kdfKey: new Uint8Array(Buffer.from(answer.kdfKey, 'base64')),
       caCerts: answer.caCerts,
+      chainPublicKey,
+      chainPrivateKey,
     };
   }
 

@@ -28,6 +28,10 @@ export interface EnrollResponse {
   kdfKey: string;
   /** The CA certificates (DER, base64) the member's peer trusts. */
   caCerts: CaCertificates;
+  /** Privacy mode's chain public key (uncompressed P-256 point, base64): what transactions' keys are sealed to. */
+  chainPublicKey: string;
+  /** Only for a member with the validator role: the chain private key, ECIES-sealed to the member's key (base64). */
+  chainPrivateKey?: string;
 }
 
 export interface CaCertificates {

@@ -7,6 +7,8 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaCertificates } from './ca-requests.ts';
 import type { Enrollment } from './ca-client.ts';
+import { chainPublicPointFrom } from './chain-key.ts';
+import { EciesRecipient } from './ecies.ts';
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
@@ -25,6 +27,9 @@ interface StoredEnrollment {
   ecert: string;
   kdfKey: string;
   caCerts: CaCertificates;
+  /** Privacy mode's chain public key (base64 point) and, for a validator, the chain private key (base64 scalar). */
+  chainPublicKey?: string;
+  chainPrivateKey?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -76,6 +81,8 @@ export class CredentialStore {
       ecert: Buffer.from(enrollment.ecert).toString('base64'),
       kdfKey: Buffer.from(enrollment.kdfKey).toString('base64'),
       caCerts: enrollment.caCerts,
+      ...(enrollment.chainPublicKey ? { chainPublicKey: Buffer.from(enrollment.chainPublicKey).toString('base64') } : {}),
+      ...(enrollment.chainPrivateKey ? { chainPrivateKey: Buffer.from(enrollment.chainPrivateKey.scalar()).toString('base64') } : {}),
     };
     await secureWrite(join(this.cryptoDir(enrollment.enrollId), ENROLLMENT_FILE), JSON.stringify(stored));
     await secureDir(join(this.#dataDir, 'client'));
@@ -97,12 +104,22 @@ export class CredentialStore {
     } catch (error) {
       throw new Error(`the stored key of ${id} is damaged: ${(error as Error).message}`);
     }
+    let chainPublicKey: Uint8Array | undefined;
+    let chainPrivateKey: EciesRecipient | undefined;
+    try {
+      if (stored.chainPublicKey) chainPublicKey = chainPublicPointFrom(stored.chainPublicKey);
+      if (stored.chainPrivateKey) chainPrivateKey = new EciesRecipient(new Uint8Array(Buffer.from(stored.chainPrivateKey, 'base64')));
+    } catch (error) {
+      throw new Error(`the stored chain key of ${id} is damaged: ${(error as Error).message}`);
+    }
     return {
       enrollId: stored.enrollId,
       privateKey,
       ecert: new Uint8Array(Buffer.from(stored.ecert, 'base64')),
       kdfKey: new Uint8Array(Buffer.from(stored.kdfKey, 'base64')),
       caCerts: stored.caCerts,
+      chainPublicKey,
+      chainPrivateKey,
     };
   }
 

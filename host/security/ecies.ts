@@ -1,0 +1,95 @@
+// ECIES on P-256 with node:crypto, as privacy mode uses it twice: membership services seal the
+// chain private key to a validator's enrollment key, and a submitting peer seals each
+// transaction's keys to the chain public key (toValidators). An ephemeral key pair per message;
+// ECDH with the recipient's key; HKDF-SHA256 of the shared secret into an AES-256-GCM key and
+// nonce (both unique to the ephemeral key, so nothing random is stored beside it); a label names
+// the purpose and is authenticated with the ciphertext, so a sealed message cannot be replayed
+// for another purpose or another transaction.
+import { createCipheriv, createDecipheriv, createECDH, hkdfSync, type ECDH } from 'node:crypto';
+
+/** An uncompressed P-256 point: 0x04 ‖ x ‖ y. */
+export const P256_POINT_BYTES = 65;
+export const P256_SCALAR_BYTES = 32;
+const AES_KEY_BYTES = 32;
+const GCM_NONCE_BYTES = 12;
+export const GCM_TAG_BYTES = 16;
+/** What sealing adds to a plaintext: the ephemeral point and the tag. */
+export const ECIES_OVERHEAD_BYTES = P256_POINT_BYTES + GCM_TAG_BYTES;
+const CURVE = 'prime256v1';
+const EMPTY = Buffer.alloc(0);
+
+export class EciesError extends Error {
+  override name = 'EciesError';
+}
+
+function isPoint(point: Uint8Array): boolean {
+  return point.length === P256_POINT_BYTES && point[0] === 4;
+}
+
+/** AES key and nonce for one message: HKDF(shared; info = label ‖ 0 ‖ ephemeral point ‖ recipient point). */
+function messageKeys(shared: Uint8Array, label: string, ephemeral: Uint8Array, recipient: Uint8Array): { key: Buffer; nonce: Buffer } {
+  const info = Buffer.concat([Buffer.from(label, 'utf8'), Buffer.of(0), ephemeral, recipient]);
+  const okm = Buffer.from(hkdfSync('sha256', shared, EMPTY, info, AES_KEY_BYTES + GCM_NONCE_BYTES));
+  return { key: okm.subarray(0, AES_KEY_BYTES), nonce: okm.subarray(AES_KEY_BYTES) };
+}
+
+/** Seals plaintext to the holder of a P-256 public key (its uncompressed point): ephemeral point ‖ ciphertext ‖ tag. */
+export function eciesSeal(recipientPoint: Uint8Array, plaintext: Uint8Array, label: string): Uint8Array {
+  if (!isPoint(recipientPoint)) throw new EciesError('the recipient key is not an uncompressed P-256 point');
+  const ephemeral = createECDH(CURVE);
+  const ephemeralPoint = ephemeral.generateKeys();
+  const shared = ephemeral.computeSecret(recipientPoint);
+  const { key, nonce } = messageKeys(shared, label, ephemeralPoint, recipientPoint);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(label, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return new Uint8Array(Buffer.concat([ephemeralPoint, body, cipher.getAuthTag()]));
+}
+
+/** A P-256 private key held for opening sealed messages (ECDH with the scalar set once). */
+export class EciesRecipient {
+  readonly point: Uint8Array;
+  readonly #ecdh: ECDH;
+
+  /** From the private scalar (32 bytes, big-endian). */
+  constructor(scalar: Uint8Array) {
+    if (scalar.length !== P256_SCALAR_BYTES) throw new EciesError(`a P-256 private key is ${P256_SCALAR_BYTES} bytes, got ${scalar.length}`);
+    this.#ecdh = createECDH(CURVE);
+    try {
+      this.#ecdh.setPrivateKey(scalar);
+    } catch (error) {
+      throw new EciesError(`not a P-256 private key: ${(error as Error).message}`);
+    }
+    this.point = new Uint8Array(this.#ecdh.getPublicKey());
+  }
+
+  /** A fresh key pair (membership services' chain key on first start). */
+  static generate(): EciesRecipient {
+    const ecdh = createECDH(CURVE);
+    ecdh.generateKeys();
+    return new EciesRecipient(new Uint8Array(ecdh.getPrivateKey()));
+  }
+
+  /** The private scalar, for storing the key (callers keep it secret). */
+  scalar(): Uint8Array {
+    return new Uint8Array(this.#ecdh.getPrivateKey());
+  }
+
+  /** The plaintext, or undefined if the message was not sealed to this key with this label or was altered. Never throws. */
+  open(sealed: Uint8Array, label: string): Uint8Array | undefined {
+    if (sealed.length < ECIES_OVERHEAD_BYTES) return undefined;
+    const ephemeralPoint = sealed.subarray(0, P256_POINT_BYTES);
+    if (!isPoint(ephemeralPoint)) return undefined;
+    try {
+      const shared = this.#ecdh.computeSecret(ephemeralPoint);
+      const { key, nonce } = messageKeys(shared, label, ephemeralPoint, this.point);
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+      decipher.setAAD(Buffer.from(label, 'utf8'));
+      decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
+      return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(P256_POINT_BYTES, sealed.length - GCM_TAG_BYTES)), decipher.final()]));
+    } catch {
+      // Not a point on the curve, or the tag does not verify.
+      return undefined;
+    }
+  }
+}
