@@ -21,8 +21,8 @@ import {
   type TransactionResult,
 } from '../protocol/messages.ts';
 import type { ChaincodeRuntime } from '../runtime/runtime.ts';
-import { StateOverlay } from '../runtime/state-overlay.ts';
-import type { CallerIdentity, ExecutionHost, ExecutionResult, PreparedChaincode, TransactionContext } from '../runtime/types.ts';
+import { StateOverlay, type StateReader } from '../runtime/state-overlay.ts';
+import type { CallerIdentity, ExecutionHost, ExecutionResult, PreparedChaincode, StateView, TransactionContext } from '../runtime/types.ts';
 import type { PeerEvents } from './events.ts';
 import { chaincodeName, timestampNow } from './transactions.ts';
 
@@ -45,14 +45,36 @@ export function notDeployedMessage(name: string): string {
 /** The ledger as the executor uses it: the LedgerApi plus its head block's summary. */
 export type ExecutorLedger = LedgerApi & { head(): LedgerHead };
 
-/** A transaction's admission before it runs: its caller, or the reason it is rejected. */
-export type Admission = { ok: true; caller: CallerIdentity | null } | { ok: false; error: string };
+/**
+ * A transaction's admission before it runs: its caller, or the reason it is rejected. With
+ * privacy, also the transaction as it runs (decrypted); the block keeps the one ordered.
+ */
+export type Admission = { ok: true; caller: CallerIdentity | null; transaction?: Transaction } | { ok: false; error: string };
 
 /**
  * Decides a transaction's admission. `committed` says whether a committed block already holds its
  * txid (the executor reads that for the whole batch at once: one index read, not one per transaction).
  */
 export type AdmissionCheck = (transaction: Transaction, committed: boolean) => Admission | Promise<Admission>;
+
+/**
+ * How deployed chaincodes are kept in the registry and how their state is seen: in clear by
+ * default; privacy mode's host/security/confidential-chaincodes.ts encrypts confidential ones.
+ */
+export interface ChaincodeRecords {
+  /** What the registry keeps for a deploy: `ordered` as the chain holds it, `run` as it was executed. */
+  record(ordered: Transaction, run: Transaction): Uint8Array;
+  /** The deployment a registry record holds; throws a clear error if this peer cannot read it. */
+  deployment(name: string, record: Uint8Array): ChaincodeDeploymentSpec;
+  /** A chaincode's namespace as its chaincode sees it; `state` reads the registry as of the same moment. */
+  view(namespace: string, view: StateView, state: StateReader): StateView;
+}
+
+const CLEAR_RECORDS: ChaincodeRecords = {
+  record: (_ordered, run) => run.payload,
+  deployment: (_name, record) => ChaincodeDeploymentSpecCodec.decode(record),
+  view: (_namespace, view) => view,
+};
 
 export interface ExecutorOptions {
   /** Called for every executed transaction with the fuel it used (metrics). */
@@ -71,6 +93,7 @@ export class Executor {
   readonly #rejections = new Map<string, { error: string; blockNumber: number }>();
   #queue: Promise<unknown> = Promise.resolve();
   #admit: AdmissionCheck | undefined;
+  #records: ChaincodeRecords = CLEAR_RECORDS;
   #stateValid = true;
 
   constructor(ledger: ExecutorLedger, runtime: ChaincodeRuntime, events: PeerEvents, options: ExecutorOptions = {}) {
@@ -95,6 +118,11 @@ export class Executor {
    */
   setAdmission(admit: AdmissionCheck): void {
     this.#admit = admit;
+  }
+
+  /** With security on: how the registry keeps deploys and how confidential chaincodes' state is encrypted. */
+  setChaincodeRecords(records: ChaincodeRecords): void {
+    this.#records = records;
   }
 
   /** While false (state transfer under way), queries are refused with Fabric's text. */
@@ -150,7 +178,7 @@ export class Executor {
           outcome = { ok: false, error: admission.error, event: null };
         } else {
           const overlay = new StateOverlay(block);
-          outcome = this.#execute(transaction, overlay, admission.caller);
+          outcome = this.#execute(transaction, admission.transaction ?? transaction, overlay, admission.caller);
           if (outcome.ok) block.apply(overlay.writes());
         }
       }
@@ -222,9 +250,10 @@ export class Executor {
     return { ok: true, transaction };
   }
 
-  #execute(transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
+  /** Runs `transaction` (decrypted, with privacy); `ordered` is the one the chain holds. */
+  #execute(ordered: Transaction, transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
     try {
-      if (transaction.type === TransactionType.CHAINCODE_DEPLOY) return this.#deploy(transaction, overlay, caller);
+      if (transaction.type === TransactionType.CHAINCODE_DEPLOY) return this.#deploy(ordered, transaction, overlay, caller);
       if (transaction.type === TransactionType.CHAINCODE_INVOKE) return this.#invoke(transaction, overlay, caller);
       return { ok: false, error: `unsupported transaction type ${transaction.type}`, event: null };
     } catch (error) {
@@ -233,7 +262,7 @@ export class Executor {
     }
   }
 
-  #deploy(transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
+  #deploy(ordered: Transaction, transaction: Transaction, overlay: StateOverlay, caller: CallerIdentity | null): Outcome {
     let deployment: ChaincodeDeploymentSpec;
     try {
       deployment = ChaincodeDeploymentSpecCodec.decode(transaction.payload);
@@ -250,7 +279,7 @@ export class Executor {
       return { ok: false, error: `deploy attempted but a chaincode with same name running ${name}`, event: null };
     }
     const prepared = this.#runtime.prepare(deployment.codePackage);
-    registry.put(name, transaction.payload);
+    registry.put(name, this.#records.record(ordered, transaction));
     return this.#run(transaction, name, prepared, 'init', spec, overlay, caller);
   }
 
@@ -295,7 +324,7 @@ export class Executor {
 
   #host(overlay: StateOverlay): ExecutionHost {
     return {
-      state: (namespace) => overlay.view(namespace),
+      state: (namespace) => this.#records.view(namespace, overlay.view(namespace), overlay),
       chaincode: (name) => this.#chaincode(name, overlay),
     };
   }
@@ -307,7 +336,7 @@ export class Executor {
     if (record === undefined) return undefined;
     let prepared = this.#prepared.get(name);
     if (!prepared) {
-      prepared = this.#runtime.prepare(ChaincodeDeploymentSpecCodec.decode(record).codePackage);
+      prepared = this.#runtime.prepare(this.#records.deployment(name, record).codePackage);
       this.#prepared.set(name, prepared);
     }
     return prepared;
