@@ -20,6 +20,7 @@ import { buildRestServer, type PeerApi, type PeerEndpoint, type TransactionStatu
 import { ChaincodeRuntime } from '../runtime/runtime.ts';
 import type { CallerIdentity } from '../runtime/types.ts';
 import { PeerSecurity } from '../security/peer-security.ts';
+import { PrivacyMode, PrivacyModeError, privacySettingsProblem } from '../security/privacy-mode.ts';
 import type { RegistrarApi } from '../rest/registrar.ts';
 import type { SecureOptions } from '../rest/server.ts';
 import { setUpConsensus, type ConsensusParts } from './consensus-setup.ts';
@@ -72,6 +73,8 @@ export class Peer implements PeerApi {
   readonly #pendingDeploys = new Set<string>();
   /** Membership services on this peer (security.enabled), once started. */
   #security: PeerSecurity | undefined;
+  /** Privacy mode (security.privacy) of this peer, once security started. */
+  #privacy: PrivacyMode | undefined;
 
   constructor(options: PeerOptions) {
     this.config = options.config;
@@ -112,9 +115,8 @@ export class Peer implements PeerApi {
   }
 
   async start(): Promise<void> {
-    if (this.securityEnabled && this.config.bool('security.privacy')) {
-      throw new Error('security.privacy is true, but confidentiality (privacy mode) is not available in this version of weft');
-    }
+    const privacyProblem = privacySettingsProblem(this.config.bool('security.privacy'), this.securityEnabled);
+    if (privacyProblem !== undefined) throw new PrivacyModeError(privacyProblem);
     await mkdir(this.dataDir, { recursive: true });
     await this.#claimPidFile();
     try {
@@ -171,7 +173,10 @@ export class Peer implements PeerApi {
     const security = new PeerSecurity({ config: this.config, dataDir: this.dataDir, log: this.log.child('security') });
     await security.start();
     this.#security = security;
-    executor.setAdmission((transaction, committed) => security.checkForExecution(transaction, committed));
+    const privacy = PrivacyMode.forPeer({ privacy: this.config.bool('security.privacy'), validator: this.config.bool('peer.validator.enabled'), enrollment: security.enrollment });
+    this.#privacy = privacy;
+    executor.setChaincodeRecords(privacy.chaincodeRecords());
+    executor.setAdmission((transaction, committed) => privacy.admit(transaction, security.checkForExecution(transaction, committed)));
   }
 
   /** Membership services of this peer; undefined while security is off. */
@@ -200,7 +205,9 @@ export class Peer implements PeerApi {
   /** With security on: the transaction signed for its secureContext user, checked as a validator will. */
   async #secure(transaction: Transaction, spec: ChaincodeSpec, options: SecureOptions): Promise<Transaction> {
     if (!this.#security) return transaction;
-    const signed = await this.#security.sign(transaction, spec.secureContext, spec.attributes, options);
+    // With privacy, encrypted after any metadata signature (made over the plaintext payload) and before the TCert signature.
+    const encrypt = this.#privacy?.encrypt;
+    const signed = await this.#security.sign(transaction, spec.secureContext, spec.attributes, encrypt ? { ...options, encrypt } : options);
     const checked = this.#security.checkForSubmission(signed);
     if (!checked.ok) throw new Error(checked.error);
     return signed;
