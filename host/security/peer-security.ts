@@ -37,6 +37,10 @@ const POOL_AHEAD_BATCHES = 2;
 const LOGIN_RECHECK_MS = 1_000;
 /** Batch requests one pool may have on their way at once. */
 const REFILLS_IN_FLIGHT_MAX = 2;
+/** security.tcertBatch.reuse: transactions one TCert may sign, at most. */
+export const TCERT_REUSE_MAX = 100_000;
+/** A reused TCert is put aside this long before it expires, so no transaction carries one about to lapse. */
+const TCERT_REUSE_MARGIN_MS = 5 * 60_000;
 
 export class SecurityError extends Error {
   override name = 'SecurityError';
@@ -45,6 +49,7 @@ export class SecurityError extends Error {
 interface PooledTCert {
   der: Uint8Array;
   key: KeyObject;
+  notAfter: number;
 }
 
 /** The TCerts of one user and attribute set, and the batch requests on their way. */
@@ -52,6 +57,8 @@ interface TCertPool {
   attributes: string[];
   certs: PooledTCert[];
   refills: Set<Promise<void>>;
+  /** With security.tcertBatch.reuse > 1: the TCert signing now, and how many transactions it has signed. */
+  current: { tcert: PooledTCert; uses: number } | undefined;
 }
 
 export interface PeerSecurityOptions {
@@ -67,6 +74,8 @@ export class PeerSecurity {
   readonly #log: Logger;
   readonly #ca: CaClient;
   readonly #batchSize: number;
+  /** Transactions one TCert signs (1: a fresh TCert each, Fabric's behaviour and the default). */
+  readonly #reuse: number;
   readonly #pools = new Map<string, TCertPool>();
   readonly #enrollments = new Map<string, Enrollment>();
   /** When each user's login token was last seen on disk (see LOGIN_RECHECK_MS). */
@@ -86,6 +95,9 @@ export class PeerSecurity {
     const batch = options.config.number('security.tcertBatch.size');
     if (!Number.isInteger(batch) || batch < 1 || batch > TCERT_BATCH_MAX) throw new SecurityError(`security.tcertBatch.size must be 1 to ${TCERT_BATCH_MAX}, got ${batch}`);
     this.#batchSize = batch;
+    const reuse = options.config.number('security.tcertBatch.reuse');
+    if (!Number.isInteger(reuse) || reuse < 1 || reuse > TCERT_REUSE_MAX) throw new SecurityError(`security.tcertBatch.reuse must be 1 to ${TCERT_REUSE_MAX}, got ${reuse}`);
+    this.#reuse = reuse;
   }
 
   get verifier(): CertificateVerifier {
@@ -266,18 +278,25 @@ export class PeerSecurity {
       const { privateKey, point } = derive(nonce);
       // The key derived from the nonce must be the certificate's: otherwise every transaction signed with it would be refused.
       if (!Buffer.from(publicPoint(checked.cert.publicKey)).equals(point)) throw new SecurityError('the TCA returned a certificate whose key does not derive from its nonce');
-      pool.certs.push({ der, key: privateKey });
+      pool.certs.push({ der, key: privateKey, notAfter: checked.cert.notAfter });
     }
   }
 
   async #tcert(user: Enrollment, attributes: string[]): Promise<PooledTCert> {
     const names = [...new Set(attributes)].sort();
     const pool = this.#pool(user, names);
+    const current = pool.current;
+    if (current && current.uses < this.#reuse && Date.now() < current.tcert.notAfter - TCERT_REUSE_MARGIN_MS) {
+      current.uses++;
+      return current.tcert;
+    }
+    pool.current = undefined;
     for (;;) {
       this.#topUp(pool, user);
       const tcert = pool.certs.shift();
       if (tcert) {
         this.#topUp(pool, user);
+        if (this.#reuse > 1) pool.current = { tcert, uses: 1 };
         return tcert;
       }
       // Empty: wait for the first batch on its way (its failure is this signing's failure).
@@ -290,7 +309,7 @@ export class PeerSecurity {
     let pool = this.#pools.get(key);
     if (!pool) {
       if (this.#pools.size >= TCERT_POOLS_MAX) this.#pools.delete(this.#pools.keys().next().value as string);
-      pool = { attributes: names, certs: [], refills: new Set() };
+      pool = { attributes: names, certs: [], refills: new Set(), current: undefined };
       this.#pools.set(key, pool);
     }
     return pool;

@@ -21,7 +21,7 @@ export function spec(name: string, args: string[], user: string, extra: Partial<
   return { ...emptyChaincodeSpec(), chaincodeID: { path: '', name }, ctorMsg: { args: args.map((a) => new TextEncoder().encode(a)) }, secureContext: user, ...extra };
 }
 
-export async function startSecureFixture(users: Record<string, string>, options: { tcertBatchSize?: number } = {}): Promise<SecureFixture> {
+export async function startSecureFixture(users: Record<string, string>, options: { tcertBatchSize?: number; tcertReuse?: number } = {}): Promise<SecureFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-secure-'));
   const ca = await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(dir, 'ca') });
   const config = CoreConfig.load({
@@ -35,6 +35,7 @@ export async function startSecureFixture(users: Record<string, string>, options:
       CORE_SECURITY_ENROLLID: 'test_vp0',
       CORE_SECURITY_ENROLLSECRET: 'MwYpmSRjupbT',
       CORE_SECURITY_TCERTBATCH_SIZE: String(options.tcertBatchSize ?? 4),
+      CORE_SECURITY_TCERTBATCH_REUSE: String(options.tcertReuse ?? 1),
       CORE_PEER_PKI_ECA_PADDR: ca.url,
     },
   });
