@@ -5,10 +5,10 @@
 // private key. Every validator opens the transaction after its signature has been checked, with
 // the same key and the same bytes, so every validator reaches the same verdict.
 //
-// Each field is AES-256-GCM under its own key and nonce, HKDF(transaction key, label of the
-// field), with the field, the transaction type and the txid as associated data: a field cannot
-// be moved to another field or another transaction, and toValidators is sealed under a label
-// naming the txid for the same reason.
+// Each field is AES-256-GCM under its own key and nonce, cut from HKDF(transaction key, type ‖
+// txid), with the field, the transaction type and the txid as associated data: a field cannot be
+// moved to another field or another transaction, and toValidators is sealed under a label naming
+// the txid for the same reason.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ConfidentialityLevel, TransactionType, type Transaction } from '../protocol/messages.ts';
 import type { CallerIdentity } from '../runtime/types.ts';
@@ -26,6 +26,7 @@ export const TO_VALIDATORS_BYTES_MAX = 256;
 const VERSION_SHOWN_MAX = 32;
 const AES_KEY_BYTES = 32;
 const GCM_NONCE_BYTES = 12;
+const FIELD_KEYS_BYTES = 3 * (AES_KEY_BYTES + GCM_NONCE_BYTES);
 
 const ENCRYPTED_FIELDS = ['chaincodeID', 'payload', 'metadata'] as const;
 type EncryptedField = (typeof ENCRYPTED_FIELDS)[number];
@@ -54,25 +55,42 @@ function toValidatorsLabel(txid: string): string {
   return `weft-conf-${CONFIDENTIALITY_PROTOCOL_VERSION} toValidators\u0000${txid}`;
 }
 
-/** The key, nonce and associated data of one field of one transaction. */
-function fieldCipherInput(transactionKey: Uint8Array, field: EncryptedField, transaction: Transaction): { key: Buffer; nonce: Buffer; aad: Buffer } {
-  const aad = Buffer.from(`weft-conf-${CONFIDENTIALITY_PROTOCOL_VERSION} ${field}\u0000${transaction.type}\u0000${transaction.txid}`, 'utf8');
-  const okm = Buffer.from(hkdfSync('sha256', transactionKey, Buffer.alloc(0), aad, AES_KEY_BYTES + GCM_NONCE_BYTES));
-  return { key: okm.subarray(0, AES_KEY_BYTES), nonce: okm.subarray(AES_KEY_BYTES), aad };
+interface FieldCipherInput {
+  key: Buffer;
+  nonce: Buffer;
+  aad: Buffer;
 }
 
-function sealField(transactionKey: Uint8Array, field: EncryptedField, transaction: Transaction): Uint8Array {
-  const { key, nonce, aad } = fieldCipherInput(transactionKey, field, transaction);
+/**
+ * The key, nonce and associated data of each field of one transaction: one HKDF output cut in
+ * three (one derivation per transaction instead of one per field), each field's associated data
+ * naming the field, the type and the txid.
+ */
+function fieldCipherInputs(transactionKey: Uint8Array, transaction: Transaction): Record<EncryptedField, FieldCipherInput> {
+  const context = `${transaction.type}\u0000${transaction.txid}`;
+  const okm = Buffer.from(hkdfSync('sha256', transactionKey, Buffer.alloc(0), `weft-conf-${CONFIDENTIALITY_PROTOCOL_VERSION} fields\u0000${context}`, FIELD_KEYS_BYTES));
+  const input = (field: EncryptedField, index: number): FieldCipherInput => {
+    const at = index * (AES_KEY_BYTES + GCM_NONCE_BYTES);
+    return {
+      key: okm.subarray(at, at + AES_KEY_BYTES),
+      nonce: okm.subarray(at + AES_KEY_BYTES, at + AES_KEY_BYTES + GCM_NONCE_BYTES),
+      aad: Buffer.from(`weft-conf-${CONFIDENTIALITY_PROTOCOL_VERSION} ${field}\u0000${context}`, 'utf8'),
+    };
+  };
+  return { chaincodeID: input('chaincodeID', 0), payload: input('payload', 1), metadata: input('metadata', 2) };
+}
+
+function sealField(input: FieldCipherInput, plaintext: Uint8Array): Uint8Array {
+  const { key, nonce, aad } = input;
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(transaction[field]), cipher.final()]);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return new Uint8Array(Buffer.concat([body, cipher.getAuthTag()]));
 }
 
-function openField(transactionKey: Uint8Array, field: EncryptedField, transaction: Transaction): Uint8Array | undefined {
-  const sealed = transaction[field];
+function openField(input: FieldCipherInput, sealed: Uint8Array): Uint8Array | undefined {
   if (sealed.length < GCM_TAG_BYTES) return undefined;
-  const { key, nonce, aad } = fieldCipherInput(transactionKey, field, transaction);
+  const { key, nonce, aad } = input;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, nonce);
     decipher.setAAD(aad);
@@ -100,7 +118,8 @@ export function encryptTransaction(transaction: Transaction, chainPublicPoint: U
     confidentialityProtocolVersion: CONFIDENTIALITY_PROTOCOL_VERSION,
     toValidators: eciesSeal(chainPublicPoint, keys, toValidatorsLabel(transaction.txid)),
   };
-  for (const field of ENCRYPTED_FIELDS) sealed[field] = sealField(transactionKey, field, transaction);
+  const inputs = fieldCipherInputs(transactionKey, transaction);
+  for (const field of ENCRYPTED_FIELDS) sealed[field] = sealField(inputs[field], transaction[field]);
   return sealed;
 }
 
@@ -123,8 +142,9 @@ export function decryptTransaction(transaction: Transaction, chainKey: EciesReci
   }
   const transactionKey = keys.subarray(1, 1 + TRANSACTION_KEY_BYTES);
   const opened: Transaction = { ...transaction };
+  const inputs = fieldCipherInputs(transactionKey, transaction);
   for (const field of ENCRYPTED_FIELDS) {
-    const plain = openField(transactionKey, field, transaction);
+    const plain = openField(inputs[field], transaction[field]);
     if (plain === undefined) return { ok: false, error: ConfidentialityError.field(txid, field) };
     opened[field] = plain;
   }

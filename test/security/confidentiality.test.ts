@@ -1,8 +1,10 @@
-// Privacy mode's cryptography without a network: ECIES, confidential transactions (round trips
+// Privacy mode without a network: ECIES, confidential transactions (round trips
 // and every way a validator refuses one, with the exact texts), the deterministic encryption of
-// state values, and confidential chaincodes' registry records and state views.
+// state values, confidential chaincodes' registry records and state views, and what a peer needs
+// to start with privacy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { HostTrap } from '../../host/runtime/host-trap.ts';
 import { StateOverlay, EMPTY_STATE } from '../../host/runtime/state-overlay.ts';
 import type { CallerIdentity } from '../../host/runtime/types.ts';
@@ -17,6 +19,7 @@ import {
   type ChaincodeSpec,
   type Transaction,
 } from '../../host/protocol/messages.ts';
+import type { Enrollment } from '../../host/security/ca-client.ts';
 import { ConfidentialChaincodes, isConfidentialRecord } from '../../host/security/confidential-chaincodes.ts';
 import {
   CONFIDENTIALITY_PROTOCOL_VERSION,
@@ -27,6 +30,7 @@ import {
   encryptTransaction,
 } from '../../host/security/confidentiality.ts';
 import { ECIES_OVERHEAD_BYTES, EciesRecipient, eciesSeal } from '../../host/security/ecies.ts';
+import { PrivacyMode, privacySettingsProblem } from '../../host/security/privacy-mode.ts';
 import { CONFIDENTIAL_VALUE_BYTES_MAX, STATE_VALUE_OVERHEAD_BYTES, StateCipher } from '../../host/security/state-encryption.ts';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -234,4 +238,36 @@ test('confidential chaincodes: the registry keeps the encrypted deploy; a valida
   // A clear chaincode's namespace is left as it is.
   const clearView = state.view('clear');
   assert.equal(records.view('clear', clearView, state), clearView);
+});
+
+test('privacy mode on a peer: refused without security, without the peer\'s enrollment, without a chain key, and on a validator without the private key', () => {
+  assert.equal(privacySettingsProblem(true, false), 'security.privacy is true but security.enabled is false: privacy mode needs security (membership services and signed transactions)');
+  assert.equal(privacySettingsProblem(true, true), undefined);
+  assert.equal(privacySettingsProblem(false, false), undefined);
+  const enrollment = (id: string, keys: Partial<Enrollment>): Enrollment => ({
+    enrollId: id,
+    privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+    ecert: new Uint8Array(0),
+    kdfKey: new Uint8Array(0),
+    caCerts: { eca: '', tca: '', tlsca: '' },
+    ...keys,
+  });
+  assert.throws(() => PrivacyMode.forPeer({ privacy: true, validator: true, enrollment: undefined }), {
+    name: 'PrivacyModeError',
+    message: "security.privacy needs the peer's own enrollment (security.enrollID): its enrollment answer carries the chain key",
+  });
+  assert.throws(() => PrivacyMode.forPeer({ privacy: true, validator: false, enrollment: enrollment('test_nvp0', {}) }), {
+    message: 'security.privacy: the enrollment of test_nvp0 kept by this peer carries no chain key (it predates privacy mode); start the peer on a fresh data directory with an identity not yet enrolled',
+  });
+  assert.throws(() => PrivacyMode.forPeer({ privacy: true, validator: true, enrollment: enrollment('test_nvp0', { chainPublicKey: chain.point }) }), {
+    message: 'security.privacy: validator test_nvp0 holds no chain private key: membership services give it only to enrollments with the validator role (4 in eca.users)',
+  });
+  // A non-validating peer submits confidential transactions with the public key alone.
+  const submitter = PrivacyMode.forPeer({ privacy: true, validator: false, enrollment: enrollment('test_nvp0', { chainPublicKey: chain.point }) });
+  assert.equal(submitter.enabled, true);
+  const sealed = submitter.encrypt!(invoke());
+  assert.equal(sealed.confidentialityLevel, ConfidentialityLevel.CONFIDENTIAL);
+  assert.ok(decryptTransaction(sealed, chain).ok);
+  // Without privacy nothing is encrypted, whatever keys the peer holds.
+  assert.equal(PrivacyMode.forPeer({ privacy: false, validator: true, enrollment: enrollment('test_vp0', { chainPublicKey: chain.point, chainPrivateKey: chain }) }).encrypt, undefined);
 });
