@@ -117,7 +117,11 @@ export class ConfidentialChaincodes implements ChaincodeRecords {
   #open(name: string, record: Uint8Array): OpenedChaincode {
     const cached = this.#opened.get(name);
     // A name is a hash of code and constructor, but a rejected deploy may be followed by another with a new state key: compare the record.
-    if (cached !== undefined && sameBytes(cached.record, record)) return cached;
+    if (cached !== undefined && sameBytes(cached.record, record)) {
+      // The committed record is a copy of the one first seen: keep it, so later lookups compare references, not bytes.
+      cached.record = record;
+      return cached;
+    }
     if (!this.#chainKey) throw new Error(`chaincode ${name} is confidential and this peer holds no chain key: only validators can run or query it`);
     let ordered: Transaction;
     try {
