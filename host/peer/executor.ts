@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExecutedBatch, OrderedBatch } from '../../network/consensus.ts';
 import type { LedgerHead } from '../ledger/ledger.ts';
 import type { CommittedBlock, LedgerApi } from '../ledger/types.ts';
-import { TRANSACTION_BYTES_MAX, TXID_BYTES_MAX, TXID_DEDUP_WINDOW_BLOCKS } from '../protocol/limits.ts';
+import { STATE_VALUE_BYTES_MAX, TRANSACTION_BYTES_MAX, TXID_BYTES_MAX, TXID_DEDUP_WINDOW_BLOCKS } from '../protocol/limits.ts';
 import {
   ChaincodeDeploymentSpecCodec,
   ChaincodeInvocationSpecCodec,
@@ -278,8 +278,13 @@ export class Executor {
     if (registry.get(name) !== undefined) {
       return { ok: false, error: `deploy attempted but a chaincode with same name running ${name}`, event: null };
     }
+    // The registry keeps the deployment as one state value: a bigger one would fail the whole block's commit.
+    const record = this.#records.record(ordered, transaction);
+    if (record.length > STATE_VALUE_BYTES_MAX) {
+      return { ok: false, error: `deployment of ${record.length} bytes exceeds STATE_VALUE_BYTES_MAX (${STATE_VALUE_BYTES_MAX}): the chaincode registry keeps it as one state value`, event: null };
+    }
     const prepared = this.#runtime.prepare(deployment.codePackage);
-    registry.put(name, this.#records.record(ordered, transaction));
+    registry.put(name, record);
     return this.#run(transaction, name, prepared, 'init', spec, overlay, caller);
   }
 
