@@ -4,6 +4,8 @@
 // signed with a TCert on the peer it is sent to and checked by all four before it runs. A third
 // run lets one TCert sign REUSE transactions (security.tcertBatch.reuse, `--reuse N`, default 100):
 // linkable transactions, each TCert checked once per validator instead of once per transaction.
+// A fourth run adds privacy mode (security.privacy: every transaction encrypted to the chain key,
+// opened by every validator; example02's state values encrypted).
 // Load: example02 invokes over REST (JSON-RPC), spread over the four peers, closed loop.
 // Clients, the CA and all peers share this machine's cores. `--quick` sends fewer.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -94,10 +96,18 @@ async function load(layout: NetworkLayout, name: string, total: number, secure: 
   return { committed, seconds: (performance.now() - started) / 1000, peerCpu: peersCpuSeconds(layout) - peerCpuStart, benchCpu: (benchCpu.user + benchCpu.system) / 1e6 };
 }
 
-async function withPbft(secure: boolean, caUrl: string | undefined, reuse: number, body: (layout: NetworkLayout, name: string) => Promise<void>): Promise<void> {
+async function withPbft(variant: Variant, caUrl: string | undefined, body: (layout: NetworkLayout, name: string) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-secnet-'));
+  const secure = variant.secure;
   try {
-    const env: Record<string, string> = secure ? { CORE_SECURITY_ENABLED: 'true', CORE_PEER_PKI_ECA_PADDR: caUrl ?? '', CORE_SECURITY_TCERTBATCH_REUSE: String(reuse) } : {};
+    const env: Record<string, string> = secure
+      ? {
+          CORE_SECURITY_ENABLED: 'true',
+          CORE_PEER_PKI_ECA_PADDR: caUrl ?? '',
+          CORE_SECURITY_TCERTBATCH_REUSE: String(variant.reuse),
+          CORE_SECURITY_PRIVACY: String(variant.privacy),
+        }
+      : {};
     const peerEnv = secure
       ? Object.fromEntries(VALIDATORS.map(([id, secret], i) => [`vp${i}`, { CORE_SECURITY_ENROLLID: id, CORE_SECURITY_ENROLLSECRET: secret }]))
       : {};
@@ -131,10 +141,17 @@ async function withPbft(secure: boolean, caUrl: string | undefined, reuse: numbe
   }
 }
 
-const VARIANTS = [
-  { label: 'security off', secure: false, reuse: 1 },
-  { label: 'security on ', secure: true, reuse: 1 },
-  { label: `security on, TCert reuse ${REUSE}`, secure: true, reuse: REUSE },
+interface Variant {
+  label: string;
+  secure: boolean;
+  reuse: number;
+  privacy: boolean;
+}
+const VARIANTS: Variant[] = [
+  { label: 'security off', secure: false, reuse: 1, privacy: false },
+  { label: 'security on ', secure: true, reuse: 1, privacy: false },
+  { label: `security on, TCert reuse ${REUSE}`, secure: true, reuse: REUSE, privacy: false },
+  { label: 'security and privacy on', secure: true, reuse: 1, privacy: true },
 ];
 const results = new Map<string, Run>();
 for (const variant of VARIANTS) {
@@ -142,7 +159,7 @@ for (const variant of VARIANTS) {
   const caDir = await mkdtemp(join(tmpdir(), 'weft-secnet-ca-'));
   const ca = variant.secure ? await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(caDir, 'store') }) : undefined;
   try {
-    await withPbft(variant.secure, ca?.url, variant.reuse, async (layout, name) => {
+    await withPbft(variant, ca?.url, async (layout, name) => {
       await load(layout, name, WARMUP, variant.secure);
       const run = await load(layout, name, TOTAL, variant.secure);
       results.set(variant.label, run);
@@ -161,5 +178,7 @@ const rate = (run: Run): number => run.committed / run.seconds;
 const off = rate(results.get(VARIANTS[0]!.label)!);
 const ratio = rate(results.get(VARIANTS[1]!.label)!) / off;
 const reuseRatio = rate(results.get(VARIANTS[2]!.label)!) / off;
+const privacyRatio = rate(results.get(VARIANTS[3]!.label)!) / off;
 console.log(`ratio on/off: ${ratio.toFixed(2)} (goal ≥ ${GOAL_RATIO}: ${ratio >= GOAL_RATIO ? 'met' : 'missed'}) — a fresh TCert per transaction, the default`);
 console.log(`ratio on/off with TCert reuse ${REUSE}: ${reuseRatio.toFixed(2)} (${reuseRatio >= GOAL_RATIO ? 'meets' : 'misses'} the goal; transactions signed by one TCert are linkable)`);
+console.log(`ratio (security and privacy on)/off: ${privacyRatio.toFixed(2)} (no goal: the issue's goal is for security alone)`);
