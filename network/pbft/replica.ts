@@ -332,7 +332,7 @@ export class PbftReplica {
     if (claimed !== from) return this.#drop('sender id differs from the replica id in the message', 'warning', `${message.type} from ${from} claims ${claimed}`);
     switch (message.type) {
       case 'request':
-        this.#onRequestMessage(message.request);
+        this.#onRequestMessage(message.request, from);
         break;
       case 'pre-prepare':
         this.#onPrePrepare(message);
@@ -385,7 +385,7 @@ export class PbftReplica {
     }
     const unsigned = { origin: this.id, counter: this.#counter, payload };
     const request: Request = { ...unsigned, signature: this.#env.signer.sign(encodeRequestForSigning(unsigned)) };
-    const added = this.#requests.add(request, this.#now);
+    const added = this.#requests.add(request, this.#now, true);
     assert(added === 'added', `own request ${requestKey(request)} not added: ${added}`);
     this.#broadcast({ type: 'request', request });
     this.#startTimerIfOutstandingRequests();
@@ -586,21 +586,24 @@ export class PbftReplica {
   // ===========================================================================================
   // requests and batching (batch.go)
 
-  #onRequestMessage(request: Request): void {
+  #onRequestMessage(request: Request, from: ReplicaId): void {
     const key = requestKey(request);
     if (request.origin >= this.n) return this.#drop('request from an unknown origin', 'warning', key);
     if (this.#executed.has(request.origin, request.counter)) return this.#drop('request already executed', 'debug', key);
     if (this.#requests.has(key)) return this.#drop('request already known', 'debug', key);
-    const defect = this.#requestDefect(request, new Set());
+    // Straight from its origin, the transport has authenticated it: its signature is checked only
+    // if this replica proposes it as primary (#proposeIfPrimary), for replicas that see it second-hand.
+    const direct = from === request.origin;
+    const defect = this.#requestDefect(request, new Set(), direct);
     if (defect !== null) return this.#drop(defect, 'warning', key);
-    const added = this.#requests.add(request, this.#now);
+    const added = this.#requests.add(request, this.#now, !direct);
     if (added !== 'added') return this.#drop('outstanding requests of this origin are at their limit', 'warning', key);
     this.#startTimerIfOutstandingRequests();
     this.#proposeIfPrimary();
   }
 
-  /** Why a request is unacceptable (size, duplicate in its batch, signature), or null. */
-  #requestDefect(request: Request, seen: Set<string>): string | null {
+  /** Why a request is unacceptable (size, duplicate in its batch, signature unless `fromOrigin`), or null. */
+  #requestDefect(request: Request, seen: Set<string>, fromOrigin = false): string | null {
     const key = requestKey(request);
     if (request.origin >= this.n) return `request ${key} from an unknown origin`;
     if (request.payload.length === 0 || request.payload.length > REQUEST_PAYLOAD_BYTES_MAX) return `request ${key} payload of ${request.payload.length} bytes`;
@@ -609,10 +612,31 @@ export class PbftReplica {
     const known = this.#requests.get(key)?.request;
     // A request already verified need not be verified again (the common case: it was broadcast first).
     if (known !== undefined && bytesEqual(known.payload, request.payload) && bytesEqual(known.signature, request.signature)) return null;
-    if (!this.#env.signer.verify(peerIdOf(request.origin), encodeRequestForSigning(request), request.signature)) {
+    if (fromOrigin) return null;
+    if (!this.#requestSignatureValid(request)) {
       return `request ${key} has a bad signature`;
     }
     return null;
+  }
+
+  /** Checks the signatures of waiting requests stored unchecked; drops the bad ones and answers how many. */
+  #dropBadUnverifiedRequests(): number {
+    let dropped = 0;
+    for (const stored of this.#requests.waiting()) {
+      if (stored.verified) continue;
+      if (this.#requestSignatureValid(stored.request)) {
+        stored.verified = true;
+        continue;
+      }
+      this.#requests.remove(stored.key);
+      this.#drop(`request ${stored.key} has a bad signature`, 'warning', stored.key);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  #requestSignatureValid(request: Request): boolean {
+    return this.#env.signer.verify(peerIdOf(request.origin), encodeRequestForSigning(request), request.signature);
   }
 
   /** The primary fills its batch from waiting requests and sends pre-prepares while the window allows. */
@@ -622,6 +646,16 @@ export class PbftReplica {
       // Deleting the visited entry while iterating a Map is safe; no copy of a long queue.
       for (const stored of this.#requests.waiting()) {
         if (this.#batchStore.length >= this.#o.batchSize) break;
+        if (!stored.verified) {
+          // Backups that did not get it from its origin will check the signature: a bad one would
+          // make them refuse the whole batch, so it is dropped here instead.
+          if (!this.#requestSignatureValid(stored.request)) {
+            this.#requests.remove(stored.key);
+            this.#drop(`request ${stored.key} has a bad signature`, 'warning', stored.key);
+            continue;
+          }
+          stored.verified = true;
+        }
         const bytes = encodedRequestBytes(stored.request);
         if (this.#batchStore.length > 0 && this.#batchStoreBytes + bytes > this.#o.batchBytesMax) break;
         const transactions = this.#transactionsIn(stored.request.payload);
@@ -699,6 +733,12 @@ export class PbftReplica {
 
   #onProgressTimeout(kind: 'request' | 'new-view', reason: string): void {
     if (kind === 'request' && this.#activeView) {
+      // A request taken unchecked from its origin may carry a bad signature, which a correct primary
+      // drops instead of ordering it: no reason to blame the primary once such requests are gone.
+      if (this.#dropBadUnverifiedRequests() > 0 && this.#requests.waitingCount === 0 && !this.#hasUncommittedPrePrepare()) {
+        this.#startTimerIfOutstandingRequests();
+        return;
+      }
       const target = this.#highStateTarget;
       if (target !== null && target.seqNo > this.#lastExec) {
         // f+1 replicas executed past us: the delay is ours, not the primary's.

@@ -9,6 +9,12 @@ export interface StoredRequest {
   key: string;
   /** Tick it arrived (for resending an origin's own requests that are not moving). */
   since: number;
+  /**
+   * Whether its origin's signature has been checked. A request that came straight from its origin
+   * is authentic already (the transport authenticates senders) and is stored unchecked; a replica
+   * checks it before it proposes it to others as primary, who may only see it second-hand.
+   */
+  verified: boolean;
 }
 
 export interface RequestStoreLimits {
@@ -55,7 +61,7 @@ export class RequestStore {
     return usage.count < this.#limits.perOriginMax && usage.bytes + bytes <= this.#limits.bytesPerOriginMax;
   }
 
-  add(request: Request, now: number): AddResult {
+  add(request: Request, now: number, verified: boolean): AddResult {
     const key = requestKey(request);
     if (this.has(key)) return 'known';
     if (!this.hasRoom(request.origin, request.payload.length)) return 'origin-full';
@@ -63,7 +69,7 @@ export class RequestStore {
     usage.count++;
     usage.bytes += request.payload.length;
     this.#perOrigin.set(request.origin, usage);
-    this.#waiting.set(key, { request, key, since: now });
+    this.#waiting.set(key, { request, key, since: now, verified });
     return 'added';
   }
 

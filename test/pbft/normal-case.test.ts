@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeRequestBatch } from '../../network/pbft/codec.ts';
 import { batchDigest } from '../../network/pbft/digest.ts';
-import type { PbftMessage, PrePrepare } from '../../network/pbft/messages.ts';
-import { blockOf, chain, describeCluster, runUntilExecuted, scenario } from './scenario.ts';
+import { requestKey, type PbftMessage, type PrePrepare, type Request } from '../../network/pbft/messages.ts';
+import { txPayload } from '../sim/toy-ledger.ts';
+import { blockOf, chain, describeCluster, runUntilExecuted, scenario, SCENARIO_REPLICA } from './scenario.ts';
 
 describe('normal case', () => {
   it('TestNetwork: seven replicas execute a request as the same block', () => {
@@ -193,5 +194,38 @@ describe('a faulty primary', () => {
       assert.deepEqual(ids.sort(), [a, b].sort(), `replica ${h.id}`);
     }
     assert.deepEqual(cluster.safety.violations, []);
+  });
+});
+
+describe('request signatures: checked once, by whoever relies on them', () => {
+  const badRequest = (origin: number, counter: number): Request => ({ origin, counter, payload: txPayload(`bad-${counter}`), signature: new Uint8Array(32).fill(7) });
+
+  it('a request straight from its origin is stored unchecked; the primary checks it before proposing and drops a bad one; no view change follows', () => {
+    const cluster = scenario();
+    const bad = badRequest(2, 1_000);
+    const reason = `request ${requestKey(bad)} has a bad signature`;
+    for (const to of [0, 1, 3]) cluster.inject(2, to, { type: 'request', request: bad });
+    cluster.run(2);
+    assert.equal(cluster.status(0).drops[reason], 1, 'the primary checked it when it came to propose it');
+    for (const r of [1, 3]) assert.equal(cluster.status(r).drops[reason], undefined, `replica ${r} took it unchecked from its origin`);
+    const good = cluster.submit(1);
+    runUntilExecuted(cluster, [good]);
+    // Past the request timeout, the backups check what they hold unchecked instead of blaming the primary.
+    cluster.run(SCENARIO_REPLICA.requestTimeoutTicks! * 3);
+    for (const r of [1, 3]) assert.equal(cluster.status(r).drops[reason], 1, `replica ${r} dropped it at its request timeout`);
+    for (const h of cluster.hosts) {
+      assert.equal(cluster.status(h.id).view, 0, `replica ${h.id} stayed in view 0`);
+      assert.deepEqual([...h.ledger.executedIds()], [good]);
+    }
+    assert.deepEqual(cluster.safety.violations, []);
+  });
+
+  it('a request relayed by anyone but its origin is checked on arrival', () => {
+    const cluster = scenario();
+    const bad = badRequest(2, 1_001);
+    cluster.inject(1, 3, { type: 'request', request: bad });
+    cluster.run(2);
+    assert.equal(cluster.status(3).drops[`request ${requestKey(bad)} has a bad signature`], 1);
+    assert.equal(cluster.status(3).outstandingRequests, 0);
   });
 });
