@@ -1,7 +1,7 @@
-// MessageSigner over the members' Ed25519 keys, with node:crypto (OpenSSL). Verification is on
-// the hot path of every message, and bench/transport.bench.ts measures it here at ~104 µs with
-// node:crypto against ~1,150 µs with pure-JS @noble/curves (1 KiB message): 11× faster, so OpenSSL
-// it is. Key objects are built once: @libp2p/crypto's key.sign rebuilds one per call, which makes
+// MessageSigner over the members' Ed25519 keys, with node:crypto (OpenSSL), for the PBFT core's
+// signatures (every request bundle is signed and verified). bench/transport.bench.ts measures a
+// verification here at ~104 µs with node:crypto against ~1,150 µs with pure-JS @noble/curves
+// (1 KiB message): 11× faster, so OpenSSL it is. Key objects are built once: @libp2p/crypto's key.sign rebuilds one per call, which makes
 // its signing 2.5× slower than this.
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { Ed25519PrivateKey } from '@libp2p/interface';

@@ -1,9 +1,12 @@
 // PeerTransport over libp2p: every member keeps a direct, authenticated (Noise) connection to every
 // other; each channel is its own protocol with one long-lived stream per direction, carrying
-// length-prefixed frames that are signed by the sender and verified before a handler sees them.
+// length-prefixed frames (wire v3, frame.ts). The connection authenticates the sender: a frame is
+// taken as its member's because it arrived on that member's Noise connection, and one that names
+// another sender is dropped. Frames are not signed (frame.ts says why that is enough and what it
+// gives up); the signer this transport holds is for the PBFT core's own signatures.
 // Plain messages wait in an outbox until the end of the event-loop turn, then each member gets
-// what was sent to it as one bundle under one signature (frame.ts); a broadcast's bundle is
-// identical for every recipient and signed once.
+// what was sent to it as one bundle (one frame: one Noise encryption, one Yamux frame, one
+// write); a broadcast's bundle is identical for every recipient and encoded once.
 //
 // Why direct streams and not gossipsub: a permissioned network is small and fully connected, so a
 // direct send reaches each member in one hop, with no mesh upkeep, no duplicate suppression, and
@@ -19,7 +22,7 @@
 // Finding each other: members listed with an address are dialled; `peer.discovery.rootnode`
 // addresses (host:port, no key) are dialled blind and the Noise handshake tells who answered;
 // every connected member is asked where the others listen (a small discovery protocol over the
-// same signed frames). A member that goes away is redialled with exponential backoff until it
+// same frames). A member that goes away is redialled with exponential backoff until it
 // comes back.
 import type { Connection, Ed25519PrivateKey, IdentifyResult, PeerId, Stream } from '@libp2p/interface';
 import { formatHostPort, fromMultiaddr, isLoopbackHost, isUnspecifiedHost, parseAddressList, parseHostPort, toMultiaddr, type HostPort } from './addresses.ts';
@@ -33,10 +36,7 @@ import {
   encodeFrame,
   FRAME_OVERHEAD_BYTES_MAX,
   FrameKind,
-  frameDigest,
   WIRE_PROTOCOL_VERSION,
-  type FrameHeader,
-  type SigningContext,
 } from './frame.ts';
 import { peerIdOf } from './identity.ts';
 import { createWeftNode, type WeftNode } from './libp2p-node.ts';
@@ -156,7 +156,7 @@ const silent: TransportLogger = { debug() {}, info() {}, warning() {} };
 
 export class Libp2pTransport implements PeerTransport {
   readonly selfId: string;
-  /** Signs with this peer's key, verifies members' signatures (also for the PBFT core). */
+  /** Signs with this peer's key and verifies members' signatures: for the PBFT core (frames are not signed). */
   readonly signer: MessageSigner;
   readonly #options: Libp2pTransportOptions;
   readonly #membership: Membership;
@@ -399,14 +399,6 @@ export class Libp2pTransport implements PeerTransport {
     return this.#limits.payloadBytesMax[channel];
   }
 
-  #context(channel: WireChannel): SigningContext {
-    return { networkId: this.#networkId, channel };
-  }
-
-  #frame(channel: WireChannel, header: FrameHeader, payload: Uint8Array): Uint8Array {
-    return encodeFrame(header, payload, this.#context(channel), (digest) => this.signer.sign(digest));
-  }
-
   /** Checks a send; counts and logs a drop and returns undefined when it cannot go. */
   #sendable(to: string | undefined, channel: Channel, payload: Uint8Array): Member | true | undefined {
     if (!this.#running) return this.#drop('notRunning', 'transport not running', { to, channel });
@@ -449,21 +441,21 @@ export class Libp2pTransport implements PeerTransport {
 
   /**
    * Frames and queues everything in the outbox. Links given the same messages (a broadcast) get
-   * the same frames, signed once.
+   * the same frames, encoded once.
    */
   #flushOutbox(): void {
     this.#outboxScheduled = false;
-    const signed: { messages: Uint8Array[]; frames: OutboundFrame[] }[] = [];
+    const encoded: { messages: Uint8Array[]; frames: OutboundFrame[] }[] = [];
     for (const [link, messages] of this.#outbox) {
       this.#outbox.delete(link);
       if (link.closed || !this.#running) {
         this.#drop('unreachable', 'link closed', { to: link.peer, channel: link.channel }, messages.length);
         continue;
       }
-      let frames = signed.find((entry) => sameMessages(entry.messages, messages))?.frames;
+      let frames = encoded.find((entry) => sameMessages(entry.messages, messages))?.frames;
       if (!frames) {
         frames = this.#bundleFrames(link.channel as WireChannel, messages);
-        signed.push({ messages, frames });
+        encoded.push({ messages, frames });
       }
       for (const frame of frames) this.#enqueueFrame(link, frame.bytes, frame.messages);
     }
@@ -483,12 +475,12 @@ export class Libp2pTransport implements PeerTransport {
       }
       if (end - start <= 1) {
         // One message (or one too big to share a frame) travels as a plain frame.
-        frames.push({ bytes: this.#frame(channel, { kind: FrameKind.message, requestId: 0, from: this.selfId }, messages[start] as Uint8Array), messages: 1 });
+        frames.push({ bytes: encodeFrame({ kind: FrameKind.message, requestId: 0, from: this.selfId }, messages[start] as Uint8Array), messages: 1 });
         start++;
         continue;
       }
       const bundle = encodeBundle(messages.slice(start, end));
-      frames.push({ bytes: this.#frame(channel, { kind: FrameKind.bundle, requestId: 0, from: this.selfId }, bundle), messages: end - start });
+      frames.push({ bytes: encodeFrame({ kind: FrameKind.bundle, requestId: 0, from: this.selfId }, bundle), messages: end - start });
       start = end;
     }
     return frames;
@@ -588,7 +580,7 @@ export class Libp2pTransport implements PeerTransport {
     const link = this.#outLink(member, channel);
     if (!link) return Promise.reject(new PeerUnreachableError(`not connected to ${to}`));
     const requestId = this.#takeRequestId();
-    const frame = this.#frame(channel, { kind: FrameKind.request, requestId, from: this.selfId }, payload);
+    const frame = encodeFrame({ kind: FrameKind.request, requestId, from: this.selfId }, payload);
     if (!this.#enqueue(link, frame)) {
       return Promise.reject(link.closed ? new PeerUnreachableError(`not connected to ${to}`) : new RequestRejectedError(`the outbound queue to ${to} is full`));
     }
@@ -656,7 +648,7 @@ export class Libp2pTransport implements PeerTransport {
           if (response.byteLength > this.#payloadMax(channel)) throw new Error(`the response is ${response.byteLength} bytes; ${channel} responses are bounded to ${this.#payloadMax(channel)}`);
           if (link.closed || !this.#running) return;
           this.#stats.requestsAnswered++;
-          this.#enqueue(link, this.#frame(channel, { kind: FrameKind.response, requestId, from: this.selfId }, response));
+          this.#enqueue(link, encodeFrame({ kind: FrameKind.response, requestId, from: this.selfId }, response));
         },
         (error: unknown) => {
           throw error;
@@ -695,7 +687,7 @@ export class Libp2pTransport implements PeerTransport {
   #respondError(link: StreamLink, requestId: number, text: string): void {
     if (link.closed || !this.#running) return;
     const bytes = remoteErrorBytes(text);
-    this.#enqueue(link, this.#frame(link.channel as WireChannel, { kind: FrameKind.error, requestId, from: this.selfId }, bytes));
+    this.#enqueue(link, encodeFrame({ kind: FrameKind.error, requestId, from: this.selfId }, bytes));
   }
 
   // ---- receiving ---------------------------------------------------------------------------
@@ -714,23 +706,18 @@ export class Libp2pTransport implements PeerTransport {
 
   #onFrame(link: StreamLink, bytes: Uint8Array): void {
     const decoded = decodeFrame(bytes);
-    if (typeof decoded === 'string') {
-      this.#drop(decoded, decoded === 'unsigned' ? 'unsigned frame' : 'malformed frame', { from: link.peer, channel: link.channel });
+    if (decoded === 'malformed') {
+      this.#drop('malformed', 'malformed frame', { from: link.peer, channel: link.channel });
       return;
     }
-    // The connection proved who the remote is; a frame claiming another sender is forged.
+    // The Noise handshake proved who the remote is and the session keeps anyone else off this
+    // stream: that is the frame's authentication. A frame claiming another sender is forged.
     if (decoded.from !== link.peer) {
       this.#drop('wrongSender', 'frame claims another sender', { from: link.peer, claimed: decoded.from.slice(0, 64), channel: link.channel });
       return;
     }
-    // Before the signature check: a member not admitted costs no verification.
     if (!isPrivateChannel(link.channel) && !this.#isAdmitted(link.peer)) {
       this.#drop('notAdmitted', 'sender not admitted', { from: link.peer, channel: link.channel });
-      return;
-    }
-    const digest = frameDigest(this.#context(link.channel as WireChannel), decoded.header, decoded.payload);
-    if (!this.signer.verify(decoded.from, digest, decoded.signature)) {
-      this.#drop('badSignature', 'signature does not verify', { from: link.peer, channel: link.channel });
       return;
     }
     this.#stats.framesReceived++;

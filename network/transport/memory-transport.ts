@@ -4,6 +4,8 @@
 // copied at send time, the same per-channel size bounds apply, and links can be cut and restored
 // (a cut drops what is in flight on it and fails outstanding requests, as a broken connection
 // would). A filter sees every message and may drop it, for byzantine and lossy-network tests.
+// As with libp2p (wire v3), messages carry no signature: the sender is known by construction, as a
+// Noise connection proves it there; signer() is for the PBFT core's own signatures.
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { PeerUnreachableError, RemoteError, remoteErrorBytes, RequestRejectedError, RequestTimeoutError } from './errors.ts';
 import { CHANNELS, REQUEST_TIMEOUT_MS_MAX, resolveLimits, type TransportLimits } from './limits.ts';

@@ -26,10 +26,6 @@ export interface TransportStats {
   dropped: {
     /** Inbound: a frame or bundle that does not parse, or an unknown channel/bad payload type outbound. */
     malformed: number;
-    /** Inbound: a frame without a signature. */
-    unsigned: number;
-    /** Inbound: the signature does not verify against the sender's member key. */
-    badSignature: number;
     /** Inbound: the frame names a sender other than the connection's authenticated member. */
     wrongSender: number;
     /** Inbound: a frame over the channel's bound (skipped unread). */
@@ -72,8 +68,6 @@ export function newStats(): TransportStats {
     dialFailures: 0,
     dropped: {
       malformed: 0,
-      unsigned: 0,
-      badSignature: 0,
       wrongSender: 0,
       oversizedInbound: 0,
       oversizedOutbound: 0,

@@ -1,8 +1,8 @@
 // The contract between the peer (and its consensus plugin) and the peer-to-peer transport.
 // Two implementations: libp2p (network/transport/libp2p-transport.ts, production) and an
 // in-process one (network/transport/memory-transport.ts, tests). Everything that arrives here
-// came off the network: the transport authenticates the sender and bounds sizes, the receiver
-// still validates content.
+// came off the network: the transport authenticates the sender (by its connection, not by a
+// signature on each message) and bounds sizes, the receiver still validates content.
 
 /** What a message is for. Each channel is its own protocol stream/topic with its own size bound. */
 export type Channel = 'consensus' | 'transaction' | 'sync';
@@ -39,8 +39,9 @@ export interface PeerTransport {
 
 /**
  * Signs with this peer's identity key and verifies other members' signatures. The transport
- * uses it for every message; the PBFT core uses it for what must stay verifiable when
- * forwarded (view-change messages inside a new-view).
+ * does not sign its messages (the connection authenticates them); the PBFT core signs what a
+ * replica other than the receiver must be able to verify: requests (inside a pre-prepare) and
+ * view-changes (inside a new-view).
  */
 export interface MessageSigner {
   sign(data: Uint8Array): Uint8Array;
