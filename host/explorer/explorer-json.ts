@@ -2,11 +2,13 @@
 // and transactions with their arguments decoded (text when they are UTF-8, hex otherwise), and
 // deployed chaincodes. Everything here came from the chain, so from clients and chaincode: every
 // list and every byte string is cut to a bound, and a payload that does not decode is shown as
-// such rather than failing the page.
+// such rather than failing the page. Confidential transactions and chaincodes (privacy mode) show
+// that they are confidential and their sizes, nothing of their encrypted content.
 import type { Json } from '../rest/fabric-json.ts';
 import {
   ChaincodeDeploymentSpecCodec,
   ChaincodeInvocationSpecCodec,
+  ConfidentialityLevel,
   TransactionType,
   type Block,
   type ChaincodeEvent,
@@ -14,6 +16,7 @@ import {
   type Timestamp,
   type Transaction,
 } from '../protocol/messages.ts';
+import { isConfidentialRecord } from '../security/confidential-chaincodes.ts';
 
 /** Bytes of one argument or payload shown; the rest is cut (with `truncated`). */
 export const SHOWN_BYTES_MAX = 1_024;
@@ -90,6 +93,10 @@ export function transactionView(transaction: Transaction): JsonObject {
     type: TYPE_NAMES[transaction.type] ?? String(transaction.type),
     timestamp: isoTime(transaction.timestamp),
   };
+  // Privacy mode: chaincode, path and arguments are encrypted to the chain key; only sizes show.
+  if (transaction.confidentialityLevel === ConfidentialityLevel.CONFIDENTIAL) {
+    return { ...out, confidential: true, payloadBytes: transaction.payload.length };
+  }
   try {
     if (transaction.type === TransactionType.CHAINCODE_DEPLOY) {
       const deployment = ChaincodeDeploymentSpecCodec.decode(transaction.payload);
@@ -141,6 +148,7 @@ export function blockView(blockNumber: number, block: Block, blockHash: Uint8Arr
 
 /** A deployed chaincode from its registry record (the deploy's ChaincodeDeploymentSpec). */
 export function chaincodeView(name: string, record: Uint8Array, deployedIn: number | undefined): JsonObject {
+  if (isConfidentialRecord(record)) return { name, deployedIn: deployedIn ?? null, confidential: true };
   try {
     const deployment = ChaincodeDeploymentSpecCodec.decode(record);
     const spec = deployment.chaincodeSpec;

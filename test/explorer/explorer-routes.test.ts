@@ -5,11 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerExplorerRoutes, deployedChaincodes, BLOCK_PAGE_MAX, type ExplorerSource } from '../../host/explorer/explorer-routes.ts';
-import { SHOWN_BYTES_MAX } from '../../host/explorer/explorer-json.ts';
+import { chaincodeView, SHOWN_BYTES_MAX, transactionView } from '../../host/explorer/explorer-json.ts';
+import { confidentialRecord } from '../../host/security/confidential-chaincodes.ts';
 import { buildRestServer, type PeerApi } from '../../host/rest/server.ts';
 import {
   ChaincodeDeploymentSpecCodec,
   ChaincodeInvocationSpecCodec,
+  ConfidentialityLevel,
   TransactionType,
   emptyChaincodeSpec,
   emptyTransaction,
@@ -232,4 +234,12 @@ test('the page: /explorer redirects to /explorer/, files have their types and a 
     const fabric = await get('/no/such/thing');
     assert.equal(fabric.headers['content-type'], 'application/json');
   });
+});
+
+test('confidential transactions and chaincodes (privacy mode) show that they are confidential and their sizes, nothing decoded', () => {
+  const payload = new Uint8Array(321).fill(0xab);
+  const view = transactionView({ ...emptyTransaction(), txid: 'secret-1', type: TransactionType.CHAINCODE_INVOKE, payload, confidentialityLevel: ConfidentialityLevel.CONFIDENTIAL });
+  assert.deepEqual(view, { txid: 'secret-1', type: 'invoke', timestamp: view.timestamp, confidential: true, payloadBytes: 321 });
+  const record = confidentialRecord({ ...emptyTransaction(), txid: 'cc', type: TransactionType.CHAINCODE_DEPLOY, payload, confidentialityLevel: ConfidentialityLevel.CONFIDENTIAL });
+  assert.deepEqual(chaincodeView('cc', record, 7), { name: 'cc', deployedIn: 7, confidential: true });
 });

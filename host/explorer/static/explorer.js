@@ -68,6 +68,7 @@ function bytesView(value) {
 
 function argsView(tx) {
   if (tx.payloadError) return h('span', { class: 'bad' }, tx.payloadError);
+  if (tx.confidential) return h('span', { class: 'muted' }, tx.payloadBytes === undefined ? 'confidential' : `confidential (${tx.payloadBytes} bytes, encrypted)`);
   const args = (tx.args ?? []).map(bytesView);
   if (tx.argsTotal) args.push(h('span', { class: 'muted' }, `(${tx.argsTotal} arguments in all)`));
   return h('span', {}, args);
