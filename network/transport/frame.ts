@@ -9,18 +9,24 @@
 //   …       payload (for an error response: the error text, UTF-8; for a bundle: two or more
 //           messages, each as u32 BE length then its bytes)
 //
-// Frames carry no signature. Every stream runs inside a Noise connection whose handshake proved
-// the remote's libp2p key, and the transport maps that key to the member and drops a frame whose
-// sender id is not that member. Noise's AEAD with per-session keys and counter nonces keeps
-// anyone else from altering, injecting, replaying or reordering frames, within a session or
-// across sessions; the network id is in the Noise prologue and, with the channel and this
-// version, in the stream's protocol id (/weft/<network>/<channel>/3.0.0), so a frame belongs to
-// the network and channel of the stream it arrives on. Wire v2 signed every frame with Ed25519
-// on top of that, which cost ~12 % of the peers' CPU under load (docs/performance.md) and added
-// nothing the receiver used. What v3 gives up: a frame cannot be shown to a third party as
-// proof of who sent it. The transport never handed its signatures on (they were checked and
-// discarded), and what PBFT must prove to others carries its own signatures (requests,
-// view-changes: network/pbft).
+// Frames carry no signature (wire v2 signed each one with Ed25519: 7–10 % of each peer's profile
+// samples in a 4-peer network at 2,000 tx/s, docs/performance.md). What authenticates a frame:
+// - the connection: Noise XX proves the remote's libp2p key (its handshake payload is signed by
+//   it), the connection gater refuses keys that are not members', the transport maps the key to
+//   the member, and a frame whose sender id is not that member is dropped;
+// - the session: Noise encrypts with ChaCha20-Poly1305 under per-session keys and counter
+//   nonces, so no one else can alter, inject, replay or reorder bytes in a session, and bytes of
+//   an old session do not decrypt in a new one;
+// - the stream: the network id is in the Noise prologue, and network, channel and wire version are
+//   in the stream's protocol id (/weft/<network>/<channel>/3.0.0), so a frame belongs to the
+//   network and channel of the stream it arrives on, and v2 and v3 peers do not talk.
+// What is no longer protected: (1) a frame cannot be shown to a third party as proof of what its
+// sender sent. Nothing relied on that: v2's signatures were checked in the transport and thrown
+// away, never handed to a handler, stored or relayed, and what PBFT passes on for another replica
+// carries that replica's own PBFT signature (requests, view-changes). (2) A design that relays
+// frames through other members (gossipsub, relays) would need signatures again. (3) No second
+// line behind Noise: a flaw in the Noise implementation or a leaked session key now exposes
+// frames to forgery, not only to reading. A member can, as before, send anything in its own name.
 //
 // A bundle carries the messages a peer sent to one member within one turn of its event loop:
 // under load a replica sends tens of messages per turn, and one frame instead of tens means one
