@@ -82,16 +82,23 @@ async function portFree(port: number): Promise<boolean> {
 /** Ports of one peer above its base: REST, peer (libp2p), events. */
 const PEER_PORT_OFFSETS = [0, 1, 3] as const;
 const PEER_PORT_OFFSET_MAX = 3;
-/** Where freeBasePort draws base ports: 20,000 + 100·k for k below this. */
+/** Where freeBasePort draws base ports: 20,000 + 100·k, every port of the layout below EPHEMERAL_PORTS_FIRST. */
 const FREE_BASE_FIRST = 20_000;
-const FREE_BASE_SLOTS = 400;
+/**
+ * Linux's first ephemeral port (ip_local_port_range; IANA's range starts higher, at 49,152).
+ * Outgoing connections take ports from that range, so a listening port chosen inside it can be
+ * taken by a peer's own dial between the check and the bind (a 10-peer start failed so: EADDRINUSE).
+ */
+const EPHEMERAL_PORTS_FIRST = 32_768;
 const FREE_BASE_ATTEMPTS = 200;
 
 /** A base port whose layout (planNetwork) is free on 127.0.0.1 for `peers` peers (tests, benches). */
 export async function freeBasePort(peers: number): Promise<number> {
+  const span = PORT_STRIDE * (peers - 1) + PEER_PORT_OFFSET_MAX;
+  const slots = Math.floor((EPHEMERAL_PORTS_FIRST - span - FREE_BASE_FIRST) / PORT_STRIDE);
+  if (slots < 1) throw new Error(`no free ports for ${peers} peers below the ephemeral range (${EPHEMERAL_PORTS_FIRST})`);
   for (let attempt = 0; attempt < FREE_BASE_ATTEMPTS; attempt++) {
-    const base = FREE_BASE_FIRST + Math.floor(Math.random() * FREE_BASE_SLOTS) * PORT_STRIDE;
-    if (base + PORT_STRIDE * (peers - 1) + PEER_PORT_OFFSET_MAX > 65_535) continue;
+    const base = FREE_BASE_FIRST + Math.floor(Math.random() * slots) * PORT_STRIDE;
     let free = true;
     for (let i = 0; i < peers && free; i++) for (const offset of PEER_PORT_OFFSETS) free &&= await portFree(base + PORT_STRIDE * i + offset);
     if (free) return base;
