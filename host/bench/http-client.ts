@@ -15,6 +15,7 @@ export class LeanHttpConnection {
   readonly #pending: Pending[] = [];
   #buffer: Buffer = Buffer.alloc(0);
   #closed: Error | undefined;
+  #corked = false;
 
   private constructor(socket: Socket, host: string) {
     this.#socket = socket;
@@ -48,6 +49,16 @@ export class LeanHttpConnection {
 
   #send(request: string): Promise<string> {
     if (this.#closed) return Promise.reject(this.#closed);
+    // Requests pipelined within one turn of the event loop leave in one write (one syscall here,
+    // fewer reads at the peer): under load the driver sends many at once on each connection.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     this.#socket.write(request);
     return new Promise((resolve, reject) => this.#pending.push({ resolve, reject }));
   }
