@@ -4,68 +4,34 @@
 // public, tampered, of another protocol version, sealed to another chain, oversized toValidators.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CoreConfig } from '../../host/config/core-config.ts';
-import { Membersrvc } from '../../host/membersrvc/membersrvc.ts';
-import { Peer } from '../../host/peer/peer.ts';
+import type { Peer } from '../../host/peer/peer.ts';
 import { newInvokeTransaction, timestampNow } from '../../host/peer/transactions.ts';
 import { ConfidentialityLevel, TransactionCodec, type Transaction } from '../../host/protocol/messages.ts';
 import { encryptTransaction } from '../../host/security/confidentiality.ts';
 import { EciesRecipient } from '../../host/security/ecies.ts';
 import { chaincode } from '../chaincode/built.ts';
-import { spec } from './secure-fixture.ts';
+import { spec, startSecureFixture, type SecureFixture } from './secure-fixture.ts';
 
 const USERS: Record<string, string> = { jim: '6avZQLwcUe9b', alice: 'CMS10pEQlB16', bob: 'NOE63pEQbL25', lukas: 'NPKYL39uKbkj' };
 
-let dir: string;
-let ca: Membersrvc;
+let fixture: SecureFixture;
 let peer: Peer;
 let name = '';
 const ecerts = new Map<string, Uint8Array>();
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'weft-privacy-peer-'));
-  ca = await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(dir, 'ca') });
-  peer = new Peer({
-    config: CoreConfig.load({
-      env: {
-        CORE_PEER_ID: 'vp0',
-        CORE_PEER_FILESYSTEMPATH: join(dir, 'peer'),
-        CORE_REST_ADDRESS: '127.0.0.1:0',
-        CORE_PEER_VALIDATOR_EVENTS_ADDRESS: '127.0.0.1:0',
-        CORE_NOOPS_BLOCK_WAIT: '20ms',
-        CORE_SECURITY_ENABLED: 'true',
-        CORE_SECURITY_PRIVACY: 'true',
-        CORE_SECURITY_ENROLLID: 'test_vp0',
-        CORE_SECURITY_ENROLLSECRET: 'MwYpmSRjupbT',
-        CORE_SECURITY_TCERTBATCH_SIZE: '4',
-        CORE_PEER_PKI_ECA_PADDR: ca.url,
-      },
-    }),
-  });
-  await peer.start();
-  for (const [user, secret] of Object.entries(USERS)) {
-    await peer.security!.login(user, secret);
-    ecerts.set(user, (await peer.security!.credentials.load(user))!.ecert);
-  }
+  fixture = await startSecureFixture(USERS, { env: { CORE_SECURITY_PRIVACY: 'true' } });
+  peer = fixture.peer;
+  for (const user of Object.keys(USERS)) ecerts.set(user, (await peer.security!.credentials.load(user))!.ecert);
 });
 
 after(async () => {
-  await peer?.stop();
-  await ca?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 async function fate(txid: string): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const status = await peer.transactionStatus(txid);
-    if (status.status === 'rejected') return status.error;
-    if (status.status === 'committed') return 'committed';
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`transaction ${txid} neither committed nor rejected`);
+  const status = await fixture.waitFor(txid);
+  return status.status === 'rejected' ? status.error : status.status;
 }
 
 const b64 = (user: string): string => Buffer.from(ecerts.get(user)!).toString('base64');

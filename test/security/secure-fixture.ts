@@ -21,7 +21,14 @@ export function spec(name: string, args: string[], user: string, extra: Partial<
   return { ...emptyChaincodeSpec(), chaincodeID: { path: '', name }, ctorMsg: { args: args.map((a) => new TextEncoder().encode(a)) }, secureContext: user, ...extra };
 }
 
-export async function startSecureFixture(users: Record<string, string>, options: { tcertBatchSize?: number; tcertReuse?: number } = {}): Promise<SecureFixture> {
+export interface SecureFixtureOptions {
+  tcertBatchSize?: number;
+  tcertReuse?: number;
+  /** More CORE_* settings of the peer (e.g. CORE_SECURITY_PRIVACY). */
+  env?: Record<string, string>;
+}
+
+export async function startSecureFixture(users: Record<string, string>, options: SecureFixtureOptions = {}): Promise<SecureFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-secure-'));
   const ca = await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(dir, 'ca') });
   const config = CoreConfig.load({
@@ -37,6 +44,7 @@ export async function startSecureFixture(users: Record<string, string>, options:
       CORE_SECURITY_TCERTBATCH_SIZE: String(options.tcertBatchSize ?? 4),
       CORE_SECURITY_TCERTBATCH_REUSE: String(options.tcertReuse ?? 1),
       CORE_PEER_PKI_ECA_PADDR: ca.url,
+      ...options.env,
     },
   });
   const peer = new Peer({ config });
