@@ -3,7 +3,7 @@
 // (batches of transaction certificates, unlinkable to their owner for anyone but the CA, with the
 // owner's attributes from the ACA entries) and the TLSCA (certificates binding a validator's
 // libp2p identity). Every method validates its input and throws CaError with an HTTP status.
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import {
   CertKind,
   ECDSA_P256,
@@ -39,6 +39,7 @@ import type { webcrypto } from 'node:crypto';
 import { deriveTCertPublicPoints, publicPoint, signBytes, verifyBytes } from '../security/keys.ts';
 import { sealChainKey } from '../security/chain-key.ts';
 import { EciesRecipient } from '../security/ecies.ts';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from '../security/aes-gcm.ts';
 import { TCERT_NONCE_BYTES, TCertTemplate, newTCertSerial } from './tcert-template.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -50,8 +51,6 @@ const CA_CERT_VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
 const BACKDATE_MS = 5 * 60_000;
 const SECRET_BYTES = 9;
 const KDF_KEY_BYTES = 32;
-const AES_IV_BYTES = 12;
-const AES_TAG_BYTES = 16;
 const ED25519_PUBLIC_KEY_BYTES = 32;
 /** SPKI DER of a P-256 key is 91 bytes; anything far larger is not one. */
 const PUBLIC_KEY_B64_MAX = 512;
@@ -388,24 +387,18 @@ export class CertificateAuthority {
   }
 
   #encryptId(id: string): Uint8Array {
-    const iv = randomBytes(AES_IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#idKey, iv);
-    const body = Buffer.concat([cipher.update(id, 'utf8'), cipher.final()]);
-    return new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()]));
+    const iv = randomBytes(GCM_NONCE_BYTES);
+    return new Uint8Array(Buffer.concat([iv, gcmSeal(this.#idKey, iv, Buffer.from(id, 'utf8'))]));
   }
 
   /** Only the CA can tell whose a TCert is (for audit): the enrollment id decrypted from the certificate. */
   openTCert(der: Uint8Array): string {
     const fields = readCertFields(parseCertificate(der));
     const sealed = fields.encryptedEnrollmentId;
-    if (fields.kind !== CertKind.TCERT || !sealed || sealed.length < AES_IV_BYTES + AES_TAG_BYTES) throw new CaError(400, 'not a transaction certificate');
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#idKey, sealed.subarray(0, AES_IV_BYTES));
-      decipher.setAuthTag(sealed.subarray(sealed.length - AES_TAG_BYTES));
-      return Buffer.concat([decipher.update(sealed.subarray(AES_IV_BYTES, sealed.length - AES_TAG_BYTES)), decipher.final()]).toString('utf8');
-    } catch {
-      throw new CaError(400, 'the certificate was not issued by this CA');
-    }
+    if (fields.kind !== CertKind.TCERT || !sealed || sealed.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw new CaError(400, 'not a transaction certificate');
+    const id = gcmOpen(this.#idKey, sealed.subarray(0, GCM_NONCE_BYTES), sealed.subarray(GCM_NONCE_BYTES));
+    if (id === undefined) throw new CaError(400, 'the certificate was not issued by this CA');
+    return Buffer.from(id).toString('utf8');
   }
 
   // ---- TLSCA

@@ -9,10 +9,11 @@
 // txid), with the field, the transaction type and the txid as associated data: a field cannot be
 // moved to another field or another transaction, and toValidators is sealed under a label naming
 // the txid for the same reason.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { ConfidentialityLevel, TransactionType, type Transaction } from '../protocol/messages.ts';
 import type { CallerIdentity } from '../runtime/types.ts';
-import { EciesRecipient, ECIES_OVERHEAD_BYTES, GCM_TAG_BYTES, eciesSeal } from './ecies.ts';
+import { GCM_NONCE_BYTES, gcmOpen, gcmSeal } from './aes-gcm.ts';
+import { EciesRecipient, ECIES_OVERHEAD_BYTES, eciesSeal } from './ecies.ts';
 import { STATE_KEY_BYTES } from './state-encryption.ts';
 
 /** Transaction.confidentialityProtocolVersion of a confidential transaction (Fabric's). */
@@ -25,7 +26,6 @@ export const TO_VALIDATORS_BYTES_MAX = 256;
 /** Bytes of a version string quoted in a rejection. */
 const VERSION_SHOWN_MAX = 32;
 const AES_KEY_BYTES = 32;
-const GCM_NONCE_BYTES = 12;
 const FIELD_KEYS_BYTES = 3 * (AES_KEY_BYTES + GCM_NONCE_BYTES);
 
 const ENCRYPTED_FIELDS = ['chaincodeID', 'payload', 'metadata'] as const;
@@ -80,27 +80,6 @@ function fieldCipherInputs(transactionKey: Uint8Array, transaction: Transaction)
   return { chaincodeID: input('chaincodeID', 0), payload: input('payload', 1), metadata: input('metadata', 2) };
 }
 
-function sealField(input: FieldCipherInput, plaintext: Uint8Array): Uint8Array {
-  const { key, nonce, aad } = input;
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([body, cipher.getAuthTag()]));
-}
-
-function openField(input: FieldCipherInput, sealed: Uint8Array): Uint8Array | undefined {
-  if (sealed.length < GCM_TAG_BYTES) return undefined;
-  const { key, nonce, aad } = input;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-    decipher.setAAD(aad);
-    decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-    return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The submitting peer's side: the transaction made confidential, to be signed afterwards (a
  * validator checks the signature before it decrypts anything). txid, type, timestamp, nonce and
@@ -119,7 +98,7 @@ export function encryptTransaction(transaction: Transaction, chainPublicPoint: U
     toValidators: eciesSeal(chainPublicPoint, keys, toValidatorsLabel(transaction.txid)),
   };
   const inputs = fieldCipherInputs(transactionKey, transaction);
-  for (const field of ENCRYPTED_FIELDS) sealed[field] = sealField(inputs[field], transaction[field]);
+  for (const field of ENCRYPTED_FIELDS) sealed[field] = gcmSeal(inputs[field].key, inputs[field].nonce, transaction[field], inputs[field].aad);
   return sealed;
 }
 
@@ -144,7 +123,7 @@ export function decryptTransaction(transaction: Transaction, chainKey: EciesReci
   const opened: Transaction = { ...transaction };
   const inputs = fieldCipherInputs(transactionKey, transaction);
   for (const field of ENCRYPTED_FIELDS) {
-    const plain = openField(inputs[field], transaction[field]);
+    const plain = gcmOpen(inputs[field].key, inputs[field].nonce, transaction[field], inputs[field].aad);
     if (plain === undefined) return { ok: false, error: ConfidentialityError.field(txid, field) };
     opened[field] = plain;
   }

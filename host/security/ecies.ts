@@ -5,14 +5,13 @@
 // nonce (both unique to the ephemeral key, so nothing random is stored beside it); a label names
 // the purpose and is authenticated with the ciphertext, so a sealed message cannot be replayed
 // for another purpose or another transaction.
-import { createCipheriv, createDecipheriv, createECDH, hkdfSync, type ECDH } from 'node:crypto';
+import { createECDH, hkdfSync, type ECDH } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from './aes-gcm.ts';
 
 /** An uncompressed P-256 point: 0x04 ‖ x ‖ y. */
 export const P256_POINT_BYTES = 65;
 export const P256_SCALAR_BYTES = 32;
 const AES_KEY_BYTES = 32;
-const GCM_NONCE_BYTES = 12;
-export const GCM_TAG_BYTES = 16;
 /** What sealing adds to a plaintext: the ephemeral point and the tag. */
 export const ECIES_OVERHEAD_BYTES = P256_POINT_BYTES + GCM_TAG_BYTES;
 const CURVE = 'prime256v1';
@@ -40,10 +39,7 @@ export function eciesSeal(recipientPoint: Uint8Array, plaintext: Uint8Array, lab
   const ephemeralPoint = ephemeral.generateKeys();
   const shared = ephemeral.computeSecret(recipientPoint);
   const { key, nonce } = messageKeys(shared, label, ephemeralPoint, recipientPoint);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(Buffer.from(label, 'utf8'));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([ephemeralPoint, body, cipher.getAuthTag()]));
+  return new Uint8Array(Buffer.concat([ephemeralPoint, gcmSeal(key, nonce, plaintext, Buffer.from(label, 'utf8'))]));
 }
 
 /** A P-256 private key held for opening sealed messages (ECDH with the scalar set once). */
@@ -80,16 +76,13 @@ export class EciesRecipient {
     if (sealed.length < ECIES_OVERHEAD_BYTES) return undefined;
     const ephemeralPoint = sealed.subarray(0, P256_POINT_BYTES);
     if (!isPoint(ephemeralPoint)) return undefined;
+    let shared: Buffer;
     try {
-      const shared = this.#ecdh.computeSecret(ephemeralPoint);
-      const { key, nonce } = messageKeys(shared, label, ephemeralPoint, this.point);
-      const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-      decipher.setAAD(Buffer.from(label, 'utf8'));
-      decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-      return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(P256_POINT_BYTES, sealed.length - GCM_TAG_BYTES)), decipher.final()]));
+      shared = this.#ecdh.computeSecret(ephemeralPoint);
     } catch {
-      // Not a point on the curve, or the tag does not verify.
-      return undefined;
+      return undefined; // not a point on the curve
     }
+    const { key, nonce } = messageKeys(shared, label, ephemeralPoint, this.point);
+    return gcmOpen(key, nonce, sealed.subarray(P256_POINT_BYTES), Buffer.from(label, 'utf8'));
   }
 }

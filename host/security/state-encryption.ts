@@ -6,15 +6,14 @@
 // of the state or its deltas learns when a key is set back to a value it held before (and
 // nothing else about the value but its length). The state key is authenticated as associated
 // data, so a value copied under another key does not decrypt.
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { STATE_VALUE_BYTES_MAX } from '../protocol/limits.ts';
-import { GCM_TAG_BYTES } from './ecies.ts';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from './aes-gcm.ts';
 
 /** A chaincode's state key: 32 random bytes chosen by the peer that submitted its deploy. */
 export const STATE_KEY_BYTES = 32;
-const NONCE_BYTES = 12;
 /** What encryption adds to a value: the nonce before it and the tag after it. */
-export const STATE_VALUE_OVERHEAD_BYTES = NONCE_BYTES + GCM_TAG_BYTES;
+export const STATE_VALUE_OVERHEAD_BYTES = GCM_NONCE_BYTES + GCM_TAG_BYTES;
 /** The largest value a confidential chaincode may store: its ciphertext must fit STATE_VALUE_BYTES_MAX. */
 export const CONFIDENTIAL_VALUE_BYTES_MAX = STATE_VALUE_BYTES_MAX - STATE_VALUE_OVERHEAD_BYTES;
 const ENCRYPTION_INFO = 'weft-state-1.2 encryption';
@@ -38,23 +37,13 @@ export class StateCipher {
     const length = Buffer.alloc(4);
     length.writeUInt32BE(keyBytes.length);
     // The key's length first, so (key, value) pairs that concatenate alike still differ.
-    const nonce = createHmac('sha256', this.#nonceKey).update(length).update(keyBytes).update(value).digest().subarray(0, NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#encryptionKey, nonce);
-    cipher.setAAD(keyBytes);
-    const body = Buffer.concat([cipher.update(value), cipher.final()]);
-    return new Uint8Array(Buffer.concat([nonce, body, cipher.getAuthTag()]));
+    const nonce = createHmac('sha256', this.#nonceKey).update(length).update(keyBytes).update(value).digest().subarray(0, GCM_NONCE_BYTES);
+    return new Uint8Array(Buffer.concat([nonce, gcmSeal(this.#encryptionKey, nonce, value, keyBytes)]));
   }
 
   /** The value stored under key, or undefined if these bytes were not sealed under this key with this state key. Never throws. */
   open(key: string, sealed: Uint8Array): Uint8Array | undefined {
     if (sealed.length < STATE_VALUE_OVERHEAD_BYTES) return undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#encryptionKey, sealed.subarray(0, NONCE_BYTES));
-      decipher.setAAD(Buffer.from(key, 'utf8'));
-      decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-      return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - GCM_TAG_BYTES)), decipher.final()]));
-    } catch {
-      return undefined;
-    }
+    return gcmOpen(this.#encryptionKey, sealed.subarray(0, GCM_NONCE_BYTES), sealed.subarray(GCM_NONCE_BYTES), Buffer.from(key, 'utf8'));
   }
 }
