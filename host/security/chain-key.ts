@@ -4,8 +4,8 @@
 // private key, sealed (ECIES) to the enrollee's own key, so the validators — and no one else
 // outside the CA — can open confidential transactions and state.
 import type { KeyObject } from 'node:crypto';
-import { EciesRecipient, P256_POINT_BYTES, P256_SCALAR_BYTES, eciesSeal } from './ecies.ts';
-import { publicKeyFromPoint, publicPoint } from './keys.ts';
+import { EciesRecipient, P256_POINT_BYTES, eciesSeal } from './ecies.ts';
+import { privateScalarBytes, publicKeyFromPoint, publicPoint } from './keys.ts';
 
 /** The chain key as a peer holds it: the public point always, the private key on validators. */
 export interface ChainKeys {
@@ -23,20 +23,12 @@ export function sealChainKey(chainKey: EciesRecipient, enrolleeKey: KeyObject, e
   return eciesSeal(publicPoint(enrolleeKey), chainKey.scalar(), label(enrollId));
 }
 
-/** The P-256 private scalar of a node:crypto key. */
-function scalarOf(key: KeyObject): Uint8Array {
-  const d = key.export({ format: 'jwk' }).d;
-  if (!d) throw new Error('not a private key');
-  const bytes = Buffer.from(d, 'base64url');
-  return new Uint8Array(Buffer.concat([Buffer.alloc(Math.max(0, P256_SCALAR_BYTES - bytes.length)), bytes]));
-}
-
 /**
  * The enrollee's side: the chain private key opened with its enrollment key, checked against the
  * chain public key of the same answer. Throws a clear error for anything else.
  */
 export function openChainKey(sealed: Uint8Array, enrollmentKey: KeyObject, enrollId: string, chainPublicPoint: Uint8Array): EciesRecipient {
-  const scalar = new EciesRecipient(scalarOf(enrollmentKey)).open(sealed, label(enrollId));
+  const scalar = new EciesRecipient(privateScalarBytes(enrollmentKey)).open(sealed, label(enrollId));
   if (scalar === undefined) throw new Error(`the chain private key in the enrollment answer of ${enrollId} is not sealed to its enrollment key`);
   let key: EciesRecipient;
   try {

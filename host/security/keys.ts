@@ -34,6 +34,11 @@ export function privateScalar(key: KeyObject): bigint {
   return bigintFrom(Buffer.from(jwk.d, 'base64url'));
 }
 
+/** The P-256 private scalar as 32 big-endian bytes. */
+export function privateScalarBytes(key: KeyObject): Uint8Array {
+  return bytes32(privateScalar(key));
+}
+
 export function publicKeyFromPoint(point: Uint8Array): KeyObject {
   if (point.length !== 65 || point[0] !== 4) throw new Error('not an uncompressed P-256 point');
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)) }, format: 'jwk' });
