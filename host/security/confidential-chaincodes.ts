@@ -9,6 +9,7 @@
 // validator re-derives the key from the registry with the chain key whenever it needs it — after
 // a restart, or after state transfer brought the chaincode from another peer — and no other key
 // material is ever stored. Keys of state entries stay in clear (range queries need their order).
+import { sameBytes } from '../ledger/bytes.ts';
 import { HostTrap, TrapMessage } from '../runtime/host-trap.ts';
 import type { StateReader } from '../runtime/state-overlay.ts';
 import type { StateView } from '../runtime/types.ts';
@@ -49,10 +50,6 @@ export function confidentialRecord(ordered: Transaction): Uint8Array {
   record.set(RECORD_MARKER);
   record.set(kept, RECORD_MARKER.length);
   return record;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a === b || Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 interface OpenedChaincode {
@@ -117,7 +114,7 @@ export class ConfidentialChaincodes implements ChaincodeRecords {
   #open(name: string, record: Uint8Array): OpenedChaincode {
     const cached = this.#opened.get(name);
     // A name is a hash of code and constructor, but a rejected deploy may be followed by another with a new state key: compare the record.
-    if (cached !== undefined && sameBytes(cached.record, record)) {
+    if (cached !== undefined && (cached.record === record || sameBytes(cached.record, record))) {
       // The committed record is a copy of the one first seen: keep it, so later lookups compare references, not bytes.
       cached.record = record;
       return cached;
