@@ -235,12 +235,10 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
 
   const onEvent = (target: number, event: HubEvent): void => {
     const at = performance.now();
-    if ('block' in event) {
-      const transactions = event.block.transactions;
-      if (!Array.isArray(transactions)) return;
-      for (const tx of transactions as Array<{ txid?: unknown }>) {
-        if (typeof tx?.txid === 'string') settle(tx.txid, target, { outcome: 'committed', at, error: '' });
-      }
+    if ('filteredBlock' in event) {
+      const txids: unknown = event.filteredBlock.txids;
+      if (!Array.isArray(txids)) return;
+      for (const txid of txids) if (typeof txid === 'string') settle(txid, target, { outcome: 'committed', at, error: '' });
     } else if ('rejection' in event) {
       const txid = (event.rejection.tx as { txid?: unknown } | undefined)?.txid;
       if (typeof txid === 'string') settle(txid, target, { outcome: 'rejected', at, error: String(event.rejection.errorMsg ?? '') });
@@ -251,7 +249,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     targets.map((target, index) =>
       EventClient.connect({
         address: target.events,
-        interests: [{ eventType: EventType.BLOCK }, { eventType: EventType.REJECTION }],
+        // Txids are all the driver needs: FILTERED_BLOCK spares every peer building and sending whole blocks.
+        interests: [{ eventType: EventType.FILTERED_BLOCK }, { eventType: EventType.REJECTION }],
         registrationTimeoutMs: EVENT_REGISTRATION_TIMEOUT_MS,
         onEvent: (event) => onEvent(index, event),
         onDisconnect: (reason) => {

@@ -13,6 +13,7 @@ const STATUS_TIMEOUT_MS = 5_000;
 
 export type HubEvent =
   | { block: Record<string, unknown> & { blockNumber: number } }
+  | { filteredBlock: { blockNumber: number; txids: string[]; stateHash?: string; previousBlockHash?: string; timestamp?: { seconds?: number; nanos?: number } } }
   | { chaincodeEvent: { chaincodeID?: string; txID?: string; eventName?: string; payload?: string } }
   | { rejection: { tx: Record<string, unknown>; errorMsg: string } };
 
@@ -148,7 +149,7 @@ export class EventClient {
           return;
         }
         if (client !== undefined && client.#settle(message)) return;
-        if ('block' in message || 'chaincodeEvent' in message || 'rejection' in message) options.onEvent(message as HubEvent);
+        if ('block' in message || 'filteredBlock' in message || 'chaincodeEvent' in message || 'rejection' in message) options.onEvent(message as HubEvent);
       });
       socket.once('error', (error) => {
         if (registered) return;

@@ -1,7 +1,7 @@
 // The event hub (Fabric v0.6's events/producer, reference §2), over WebSocket instead of gRPC:
 // consumers connect to peer.validator.events.address, register interests (BLOCK, CHAINCODE with
-// an exact chaincode id and event name or "" for all, REJECTION) and receive the matching events
-// as JSON text frames in Fabric's Event shape. A register/unregister is echoed back as the
+// an exact chaincode id and event name or "" for all, REJECTION, and weft's FILTERED_BLOCK) and
+// receive the matching events as JSON text frames in Fabric's Event shape. A register/unregister is echoed back as the
 // acknowledgement, as Fabric's producer does; an unregister removes exactly the interests it names.
 //
 // A slow consumer must never slow the peer's commits: each consumer has a bounded queue
@@ -10,7 +10,7 @@
 // outbound-queue.ts explains.
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { blockJson, chaincodeEventJson, transactionJson, type Json } from '../rest/fabric-json.ts';
+import { blockJson, chaincodeEventJson, filteredBlockJson, transactionJson, type Json } from '../rest/fabric-json.ts';
 import type { PeerEvents, RejectionEvent } from '../peer/events.ts';
 import type { CommittedBlock } from '../ledger/types.ts';
 import type { ChaincodeEvent } from '../protocol/messages.ts';
@@ -39,6 +39,7 @@ export interface EventHubOptions {
 interface Consumer {
   socket: WebSocket;
   blocks: boolean;
+  filteredBlocks: boolean;
   rejections: boolean;
   /** chaincode id → event names ("" = all of that chaincode's events). */
   chaincodes: Map<string, Set<string>>;
@@ -124,7 +125,7 @@ export class EventHub {
         setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
       },
     });
-    const consumer: Consumer = { socket, blocks: false, rejections: false, chaincodes: new Map(), queue };
+    const consumer: Consumer = { socket, blocks: false, filteredBlocks: false, rejections: false, chaincodes: new Map(), queue };
     this.#consumers.add(consumer);
     this.#log.debug('Event consumer connected', { from: request.socket.remoteAddress });
     const forget = (): void => {
@@ -153,6 +154,7 @@ export class EventHub {
 
   #applyInterest(consumer: Consumer, interest: Interest, add: boolean): void {
     if (interest.eventType === EventType.BLOCK) consumer.blocks = add;
+    else if (interest.eventType === EventType.FILTERED_BLOCK) consumer.filteredBlocks = add;
     else if (interest.eventType === EventType.REJECTION) consumer.rejections = add;
     else if (interest.eventType === EventType.CHAINCODE) {
       const { chaincodeID, eventName } = interest.chaincodeRegInfo ?? { chaincodeID: '', eventName: '' };
@@ -172,11 +174,18 @@ export class EventHub {
   }
 
   #publishBlock(committed: CommittedBlock): void {
+    // Each frame is built once, and only if some consumer asked for it.
     let frame: string | undefined;
+    let filtered: string | undefined;
     for (const consumer of this.#consumers) {
-      if (!consumer.blocks) continue;
-      frame ??= JSON.stringify({ block: { ...blockJson(committed.block), blockNumber: committed.blockNumber } });
-      this.#deliver(consumer, frame);
+      if (consumer.blocks) {
+        frame ??= JSON.stringify({ block: { ...blockJson(committed.block), blockNumber: committed.blockNumber } });
+        this.#deliver(consumer, frame);
+      }
+      if (consumer.filteredBlocks) {
+        filtered ??= JSON.stringify({ filteredBlock: filteredBlockJson(committed.block, committed.blockNumber) });
+        this.#deliver(consumer, filtered);
+      }
     }
   }
 

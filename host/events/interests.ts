@@ -1,8 +1,12 @@
 // The event hub's registration messages (Fabric v0.6 protos/events.proto: Register, Unregister,
 // Interest, ChaincodeReg) in JSON, validated and bounded: a consumer is a network client.
 // Field names are matched case-insensitively, as Go's encoding/json would.
+//
+// FILTERED_BLOCK is weft's addition, after Fabric 1.1's FilteredBlock: a block's number, hashes
+// and txids without the transactions, for consumers that only follow which transactions
+// committed (a load driver, a wallet) and should not make every peer build and send every block.
 
-export const EventType = { REGISTER: 0, BLOCK: 1, CHAINCODE: 2, REJECTION: 3 } as const;
+export const EventType = { REGISTER: 0, BLOCK: 1, CHAINCODE: 2, REJECTION: 3, FILTERED_BLOCK: 4 } as const;
 export type EventTypeValue = (typeof EventType)[keyof typeof EventType];
 
 /** Interests in one register/unregister message. */
@@ -31,10 +35,10 @@ function field(object: JsonObject, name: string): unknown {
   return undefined;
 }
 
-const TYPE_NAMES: Record<string, EventTypeValue> = { BLOCK: 1, CHAINCODE: 2, REJECTION: 3 };
+const TYPE_NAMES: Record<string, EventTypeValue> = { BLOCK: 1, CHAINCODE: 2, REJECTION: 3, FILTERED_BLOCK: 4, FILTEREDBLOCK: 4 };
 
 function eventType(value: unknown): EventTypeValue | undefined {
-  if (typeof value === 'number' && (value === 1 || value === 2 || value === 3)) return value;
+  if (typeof value === 'number' && (value === 1 || value === 2 || value === 3 || value === 4)) return value;
   // Fabric's JSON encodes enums as integers; the names are accepted too, for people typing them.
   if (typeof value === 'string') return TYPE_NAMES[value.toUpperCase()];
   return undefined;
@@ -50,7 +54,7 @@ function boundedString(value: unknown, name: string): string | { error: string }
 function parseInterest(value: unknown, index: number): Interest | { error: string } {
   if (!isObject(value)) return { error: `events[${index}] must be an object` };
   const type = eventType(field(value, 'eventType'));
-  if (type === undefined) return { error: `events[${index}].eventType must be 1 (BLOCK), 2 (CHAINCODE) or 3 (REJECTION)` };
+  if (type === undefined) return { error: `events[${index}].eventType must be 1 (BLOCK), 2 (CHAINCODE), 3 (REJECTION) or 4 (FILTERED_BLOCK)` };
   if (type !== EventType.CHAINCODE) return { eventType: type };
   const info = field(value, 'chaincodeRegInfo');
   if (info !== undefined && info !== null && !isObject(info)) return { error: `events[${index}].chaincodeRegInfo must be an object` };

@@ -106,6 +106,22 @@ export function blockJson(block: Block): JsonObject {
   });
 }
 
+/**
+ * A block without its transactions (the FILTERED_BLOCK event): what a consumer needs to follow
+ * which transactions committed, at a few bytes per transaction instead of the whole transaction.
+ */
+export function filteredBlockJson(block: Block, blockNumber: number): JsonObject {
+  return {
+    ...omitEmpty({
+      blockNumber,
+      timestamp: timestampJson(block.timestamp),
+      stateHash: block.stateHash,
+      previousBlockHash: block.previousBlockHash,
+    }),
+    txids: block.transactions.map((transaction) => transaction.txid),
+  };
+}
+
 export function blockchainInfoJson(info: BlockchainInfo): JsonObject {
   return omitEmpty({
     height: info.height,

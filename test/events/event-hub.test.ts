@@ -121,11 +121,33 @@ test('rejections go only to consumers that asked for them', async () => {
   });
 });
 
+test('a FILTERED_BLOCK consumer gets each block as its number, hashes and txids; BLOCK consumers still get the whole block', async () => {
+  await withHub(100, 10, async (events, address) => {
+    const filtered = collector();
+    const both = collector();
+    const f = await EventClient.connect({ address, interests: [{ eventType: 'filtered_block' as unknown as 4 }], onEvent: (e) => filtered.push(e) });
+    const b = await EventClient.connect({ address, interests: [{ eventType: EventType.BLOCK }, { eventType: EventType.FILTERED_BLOCK }], onEvent: (e) => both.push(e) });
+    events.emit('block', { blockNumber: 6, block: block(['tx-1', 'tx-2']), blockHash: EMPTY });
+    await filtered.waitFor(1);
+    await both.waitFor(2);
+    assert.deepEqual(filtered.received, [{ filteredBlock: { blockNumber: 6, stateHash: 'AQ==', previousBlockHash: 'Ag==', txids: ['tx-1', 'tx-2'] } }]);
+    assert.deepEqual(both.received.map((e) => Object.keys(e)[0]), ['block', 'filteredBlock']);
+    await b.unregister([{ eventType: EventType.FILTERED_BLOCK }]);
+    events.emit('block', { blockNumber: 7, block: block([]), blockHash: EMPTY });
+    await filtered.waitFor(2);
+    await both.waitFor(3);
+    assert.deepEqual(filtered.received[1], { filteredBlock: { blockNumber: 7, stateHash: 'AQ==', previousBlockHash: 'Ag==', txids: [] } });
+    assert.deepEqual(both.received.map((e) => Object.keys(e)[0]), ['block', 'filteredBlock', 'block']);
+    await f.close();
+    await b.close();
+  });
+});
+
 test('a malformed registration is refused with a reason, and the hub keeps serving', async () => {
   await withHub(100, 10, async (events, address) => {
     await assert.rejects(
       EventClient.connect({ address, interests: [{ eventType: 9 as 1 }], onEvent: () => {} }),
-      /refused the registration: events\[0\]\.eventType must be 1 \(BLOCK\), 2 \(CHAINCODE\) or 3 \(REJECTION\)/,
+      /refused the registration: events\[0\]\.eventType must be 1 \(BLOCK\), 2 \(CHAINCODE\), 3 \(REJECTION\) or 4 \(FILTERED_BLOCK\)/,
     );
     const raw = new WebSocket(`ws://${address}`);
     const reply = await new Promise<string>((resolve) => {

@@ -38,6 +38,7 @@ function recorder() {
 
 function label(event: HubEvent): string {
   if ('block' in event) return `block ${event.block.blockNumber} [${((event.block.transactions as Array<{ txid: string }> | undefined) ?? []).map((t) => t.txid).join(',')}]`;
+  if ('filteredBlock' in event) return `filtered block ${event.filteredBlock.blockNumber} [${event.filteredBlock.txids.join(',')}]`;
   if ('rejection' in event) return `rejection ${String(event.rejection.tx.txid)}: ${event.rejection.errorMsg}`;
   const e = event.chaincodeEvent;
   return `chaincode ${e.eventName} ${e.txID}: ${Buffer.from(e.payload ?? '', 'base64').toString()}`;
@@ -49,6 +50,12 @@ test('committed, failed and event-setting transactions produce BLOCK, REJECTION 
     address: fixture.events,
     interests: [{ eventType: EventType.BLOCK }, { eventType: EventType.REJECTION }],
     onEvent: (e) => all.onEvent(e),
+  });
+  const filtered = recorder();
+  const filteredListener = await EventClient.connect({
+    address: fixture.events,
+    interests: [{ eventType: EventType.FILTERED_BLOCK }],
+    onEvent: (e) => filtered.onEvent(e),
   });
 
   const example02 = await fixture.deploy('chaincode_example02', ['init', 'a', '100', 'b', '200']);
@@ -92,6 +99,26 @@ test('committed, failed and event-setting transactions produce BLOCK, REJECTION 
   assert.equal(spec.codePackage.length, 0);
   assert.equal(spec.chaincodeSpec.chaincodeID.path, 'chaincode/chaincode_example02');
 
+  // A FILTERED_BLOCK consumer gets each block's txids and hashes, and nothing of the transactions.
+  await filtered.count(5);
+  assert.deepEqual(filtered.events.map(label), [
+    `filtered block 1 [${example02}]`,
+    `filtered block 2 [${moved.txid}]`,
+    `filtered block 3 []`,
+    `filtered block 4 [${sender}]`,
+    `filtered block 5 [${sent.txid}]`,
+  ]);
+  for (const [index, event] of filtered.events.entries()) {
+    const full = all.events.filter((e) => 'block' in e)[index];
+    assert.ok(full && 'block' in full && 'filteredBlock' in event);
+    const headerFields = ['previousBlockHash', 'stateHash', 'timestamp'].filter((field) => field in full.block);
+    assert.deepEqual(Object.keys(event.filteredBlock).sort(), ['blockNumber', ...headerFields, 'txids'].sort());
+    assert.equal(event.filteredBlock.stateHash, full.block.stateHash);
+    assert.equal(event.filteredBlock.previousBlockHash, full.block.previousBlockHash);
+    assert.deepEqual(event.filteredBlock.timestamp, full.block.timestamp);
+  }
+  await filteredListener.close();
+
   // The consumer of another event name of that chaincode got the block and nothing else.
   await other.count(1);
   assert.deepEqual(other.events.map(label), [`block 5 [${sent.txid}]`]);
@@ -127,6 +154,11 @@ test('weft events listen --peer <REST URL> prints one line per event; --json pri
   const event = JSON.parse(json.lines[0] ?? '{}');
   assert.equal(event.block.blockNumber, blockNumber + 1);
   assert.deepEqual(event.block.transactions.map((t: { txid: string }) => t.txid), [moved.txid]);
+
+  const filteredText = await listen(['--peer', fixture.rest, '--filtered', '--count', '1']);
+  const movedAgain = await fixture.invoke(example02, ['invoke', 'a', 'b', '1']);
+  await filteredText.done;
+  assert.deepEqual(filteredText.lines, [`Received block ${blockNumber + 2}: 1 transaction ${movedAgain.txid}`]);
 
   await assert.rejects(listen(['--event', 'x']).then((r) => r.done), /--event needs --chaincode: an event name belongs to one chaincode/);
 });

@@ -10,6 +10,7 @@ import type { CliContext } from '../context.ts';
 interface ListenFlags {
   peer?: string;
   eventsAddress?: string;
+  filtered?: boolean;
   rejections?: boolean;
   listenToRejections?: boolean;
   chaincode?: string;
@@ -30,13 +31,17 @@ function text(bytes: Buffer): string {
   return JSON.stringify(shown).slice(1, -1);
 }
 
+function blockLine(blockNumber: number, txids: string[]): string {
+  return `Received block ${blockNumber}: ${txids.length} transaction${txids.length === 1 ? '' : 's'}${txids.length > 0 ? ` ${txids.join(' ')}` : ''}`;
+}
+
 /** One line per event, in Fabric's block-listener wording ("Received block", "Received rejected transaction"). */
 export function describeEvent(event: HubEvent): string {
   if ('block' in event) {
     const transactions = (event.block.transactions as Array<{ txid?: string }> | undefined) ?? [];
-    const ids = transactions.map((tx) => tx.txid ?? '').join(' ');
-    return `Received block ${event.block.blockNumber}: ${transactions.length} transaction${transactions.length === 1 ? '' : 's'}${ids ? ` ${ids}` : ''}`;
+    return blockLine(event.block.blockNumber, transactions.map((tx) => tx.txid ?? ''));
   }
+  if ('filteredBlock' in event) return blockLine(event.filteredBlock.blockNumber, event.filteredBlock.txids);
   if ('rejection' in event) {
     return `Received rejected transaction ${String(event.rejection.tx.txid ?? '')}: ${text(Buffer.from(event.rejection.errorMsg))}`;
   }
@@ -52,6 +57,7 @@ export function registerEventsCommands(program: Command, context: CliContext): v
     .command('listen')
     .description('print events from a peer\'s event hub, one line each, until Ctrl-C (Fabric\'s block-listener)')
     .option('--peer <url>', 'the peer: its REST URL (http://host:7050, the hub is looked up), its hub (ws://host:7053) or host:port of the hub (default: peer.validator.events.address of the config)')
+    .option('--filtered', 'blocks as their number, hashes and txids only (weft\'s FILTERED_BLOCK event: far less for the peer to build and send)')
     .option('--rejections', 'also print rejected transactions')
     .option('--chaincode <id>', 'also print the events of this chaincode (its name)')
     .option('--event <name>', 'with --chaincode: only events of this name (default: all of its events)')
@@ -69,7 +75,7 @@ export function registerEventsCommands(program: Command, context: CliContext): v
       const limit = flags.count === undefined ? Infinity : Number(flags.count);
       if (!(limit > 0) || (limit !== Infinity && !Number.isInteger(limit))) throw new Error(`--count must be a positive integer, got "${flags.count}"`);
       const address = peer === undefined ? context.config().string('peer.validator.events.address') : await resolveEventsAddress(peer);
-      const interests: Interest[] = [{ eventType: EventType.BLOCK }];
+      const interests: Interest[] = [{ eventType: flags.filtered ? EventType.FILTERED_BLOCK : EventType.BLOCK }];
       if (flags.rejections || flags.listenToRejections) interests.push({ eventType: EventType.REJECTION });
       if (chaincode !== undefined) interests.push({ eventType: EventType.CHAINCODE, chaincodeRegInfo: { chaincodeID: chaincode, eventName } });
       let seen = 0;
