@@ -70,12 +70,12 @@ export async function runInvokeLoad(options: LoadOptions): Promise<LoadResult> {
     options.targets.map((target, index) =>
       EventClient.connect({
         address: target.events,
-        interests: [{ eventType: EventType.BLOCK }],
+        // Txids are all the load needs: FILTERED_BLOCK spares the peers building whole blocks.
+        interests: [{ eventType: EventType.FILTERED_BLOCK }],
         onEvent: (event) => {
-          if (!('block' in event)) return;
+          if (!('filteredBlock' in event)) return;
           const now = performance.now();
-          for (const tx of (event.block.transactions as Array<{ txid?: string }> | undefined) ?? []) {
-            const txid = tx.txid ?? '';
+          for (const txid of event.filteredBlock.txids) {
             const sent = sentAt.get(txid);
             if (!sent) {
               early.set(txid, { at: now, target: index });

@@ -95,11 +95,11 @@ await withNetwork({ peers: 4, consensus: 'pbft' }, async (layout, dataDir) => {
     backups.map((peer) =>
       EventClient.connect({
         address: peer.eventsAddress,
-        interests: [{ eventType: EventType.BLOCK }],
+        interests: [{ eventType: EventType.FILTERED_BLOCK }],
         onEvent: (event) => {
-          if (!('block' in event)) return;
+          if (!('filteredBlock' in event)) return;
           const now = performance.now();
-          const txids = ((event.block.transactions as Array<{ txid?: string }> | undefined) ?? []).map((tx) => tx.txid ?? '');
+          const txids = event.filteredBlock.txids;
           if (txids.some((txid) => sentAfterStop.has(txid))) {
             if (Number.isNaN(firstCommitAt)) firstCommitAt = now;
           } else if (now >= stopAt && Number.isNaN(firstCommitAt)) lastPreStopCommitAt = now;
