@@ -27,7 +27,7 @@ import { LedgerCorruptError } from './ledger-errors.ts';
 import { forEachEntry, type LedgerDb } from './level-db.ts';
 import { EMPTY_STATE_HASH, StateHashTrie } from './state-hash.ts';
 import type { LedgerHead } from './types.ts';
-import { WorldState, stateTreeFromSorted } from './world-state.ts';
+import { WorldState } from './world-state.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -132,7 +132,7 @@ export async function loadLedger(db: LedgerDb, dir: string, deltaHistorySize: nu
       trie.addForBuild(compositeBytes, value);
     });
     trie.finishBuild();
-    state = new WorldState(stateTreeFromSorted(keys, values));
+    state = WorldState.fromSorted(keys, values);
   } catch (error) {
     return corrupt(`state entries do not load: ${(error as Error).message}`, error);
   }

@@ -571,7 +571,7 @@ export class Ledger implements LedgerApi {
   }
 
   #applyToState(changes: StateChange[], stateHash: Uint8Array): void {
-    for (const change of changes) this.#state.setComposite(change.composite, change.value);
+    for (const change of changes) this.#state.set(change.chaincodeName, change.key, change.value);
     this.#stateHash = stateHash;
   }
 

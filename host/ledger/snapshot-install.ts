@@ -10,7 +10,7 @@ import { SNAPSHOT_INSTALL_BATCH_ENTRIES } from './ledger-limits.ts';
 import type { BatchOp, LedgerDb } from './level-db.ts';
 import type { StateSnapshotChunk } from './snapshot.ts';
 import { StateHashTrie } from './state-hash.ts';
-import { WorldState, chaincodeNameProblem, stateEntryProblem, stateTreeFromSorted } from './world-state.ts';
+import { WorldState, chaincodeNameProblem, stateEntryProblem } from './world-state.ts';
 
 export interface SnapshotTarget {
   generation: number;
@@ -70,5 +70,5 @@ export async function writeSnapshotGeneration(
     await db.clear(stateGenerationRange(target.generation)).catch(() => undefined);
     throw error;
   }
-  return { state: new WorldState(stateTreeFromSorted(keys, values)), trie };
+  return { state: WorldState.fromSorted(keys, values), trie };
 }

@@ -8,9 +8,11 @@ import { encodeUtf8 } from './key-spaces.ts';
 import { LedgerRejectedError } from './ledger-errors.ts';
 import { stateDeltaProblem } from './state-delta.ts';
 import type { StateDelta, WriteSet } from './types.ts';
-import { chaincodeNameProblem, splitCompositeKey, stateEntryProblem, type WorldState } from './world-state.ts';
+import { chaincodeNameProblem, stateEntryProblem, type WorldState } from './world-state.ts';
 
 export interface StateChange {
+  chaincodeName: string;
+  key: string;
   composite: string;
   compositeBytes: Uint8Array;
   previous: Uint8Array | null;
@@ -30,9 +32,11 @@ export function changesFromWrites(state: WorldState, writes: WriteSet): StateCha
       if (problem !== undefined) throw new LedgerRejectedError(`write to ${chaincodeName}/${JSON.stringify(String(key).slice(0, 80))}: ${problem}`);
       const composite = compositeKey(chaincodeName, key);
       changes.push({
+        chaincodeName,
+        key,
         composite,
         compositeBytes: encodeUtf8(composite),
-        previous: state.getComposite(composite) ?? null,
+        previous: state.get(chaincodeName, key) ?? null,
         value: value === null ? null : value.slice(),
       });
     }
@@ -50,10 +54,10 @@ export function changesFromDelta(state: WorldState, delta: StateDelta, what: str
   for (const [chaincodeName, keys] of delta) {
     for (const [key, { previous, value }] of keys) {
       const composite = compositeKey(chaincodeName, key);
-      const current = state.getComposite(composite) ?? null;
+      const current = state.get(chaincodeName, key) ?? null;
       const matches = current === null ? previous === null : previous !== null && sameBytes(current, previous);
       if (!matches) throw new LedgerRejectedError(`${what}: previous value of ${chaincodeName}/${JSON.stringify(key.slice(0, 80))} is not the current state`);
-      changes.push({ composite, compositeBytes: encodeUtf8(composite), previous: current, value: value === null ? null : value.slice() });
+      changes.push({ chaincodeName, key, composite, compositeBytes: encodeUtf8(composite), previous: current, value: value === null ? null : value.slice() });
     }
   }
   return changes;
@@ -61,14 +65,13 @@ export function changesFromDelta(state: WorldState, delta: StateDelta, what: str
 
 export function deltaOf(changes: StateChange[]): StateDelta {
   const delta: StateDelta = new Map();
-  for (const change of changes) {
-    const { chaincodeName, key } = splitCompositeKey(change.composite);
+  for (const { chaincodeName, key, previous, value } of changes) {
     let keys = delta.get(chaincodeName);
     if (keys === undefined) {
       keys = new Map();
       delta.set(chaincodeName, keys);
     }
-    keys.set(key, { previous: change.previous, value: change.value });
+    keys.set(key, { previous, value });
   }
   return delta;
 }

@@ -1,17 +1,20 @@
-// The committed world state in memory: composite key (chaincode 0x00 key) → value in a B+ tree
-// ordered by UTF-8 bytes (compareKeys), so the executor and the Wasm sandbox read it
-// synchronously and range scans come out in LevelDB's order.
+// The committed world state in memory: per chaincode, its keys in a B+ tree ordered by UTF-8
+// bytes (compareKeys), so the executor and the Wasm sandbox read it synchronously and range scans
+// come out in LevelDB's order. One tree per chaincode rather than one of composite keys: every
+// comparison in a lookup would otherwise start with the same long chaincode name (a 128-hex-digit
+// hash), and lookups were a tenth of a peer's CPU on Smallbank's 200,000 keys.
 //
 // Memory assumption: the whole state fits in the peer's memory. Measured (bench/ledger.bench.ts)
-// for a million small example02 keys: ~250 MB of heap for this tree with its keys and values,
-// plus ~210 MB of state-hash trie outside the heap — about half a gigabyte per million keys. A
-// peer with tens of millions of keys needs a larger heap (--max-old-space-size) or another design.
+// for a million small example02 keys: ~250 MB of heap for the state with its keys and values
+// (when keys carried their chaincode name), plus ~210 MB of state-hash trie outside the heap —
+// about half a gigabyte per million keys. A peer with tens of millions of keys needs a larger heap
+// (--max-old-space-size) or another design.
 //
-// Scans run over an O(1) copy-on-write clone, so an open iterator keeps yielding the state as of
+// Scans run over O(1) copy-on-write clones, so an open iterator keeps yielding the state as of
 // the call even if a block commits meanwhile.
 import BTreeModule from 'sorted-btree';
 import bulkLoadModule from 'sorted-btree/extended/bulkLoad.js';
-import { compareKeys, compositeKey } from '../protocol/keys.ts';
+import { compareKeys } from '../protocol/keys.ts';
 import { CHAINCODE_NAME_BYTES_MAX, STATE_KEY_BYTES_MAX, STATE_VALUE_BYTES_MAX } from '../protocol/limits.ts';
 
 const BTree = BTreeModule.default;
@@ -19,19 +22,12 @@ type Tree = InstanceType<typeof BTree<string, Uint8Array>>;
 
 /** Separator of the composite key (Fabric's). */
 const SEPARATOR = '\u0000';
-/** The first string above every composite key of a namespace: the separator's successor. */
-const NAMESPACE_END = '\u0001';
 
 /** sorted-btree's default node size. */
 const TREE_NODE_SIZE = 32;
 
-export function newStateTree(): Tree {
+function newTree(): Tree {
   return new BTree<string, Uint8Array>(undefined, compareKeys, TREE_NODE_SIZE);
-}
-
-/** A tree of composite keys given in strictly increasing byte order (throws otherwise), built in O(n). */
-export function stateTreeFromSorted(keys: string[], values: Uint8Array[]): Tree {
-  return bulkLoadModule.bulkLoad<string, Uint8Array>(keys, values, TREE_NODE_SIZE, compareKeys);
 }
 
 /** Splits a composite key into chaincode name and key. */
@@ -61,62 +57,84 @@ export function stateEntryProblem(key: string, value: Uint8Array | null): string
 }
 
 export class WorldState {
-  readonly #tree: Tree;
+  /** Chaincode name → its keys (without the name). A namespace whose last key goes is removed. */
+  readonly #namespaces = new Map<string, Tree>();
+  #size = 0;
 
-  constructor(tree: Tree = newStateTree()) {
-    this.#tree = tree;
+  /** The state of composite keys (chaincode 0x00 key) given in strictly increasing byte order (throws otherwise), built in O(n). */
+  static fromSorted(composites: string[], values: Uint8Array[]): WorldState {
+    const state = new WorldState();
+    let from = 0;
+    while (from < composites.length) {
+      const { chaincodeName } = splitCompositeKey(composites[from]!);
+      const prefix = chaincodeName + SEPARATOR;
+      const prefixLength = prefix.length;
+      let to = from + 1;
+      while (to < composites.length && composites[to]!.startsWith(prefix)) to++;
+      const keys = composites.slice(from, to).map((composite) => composite.slice(prefixLength));
+      if (state.#namespaces.has(chaincodeName)) throw new Error(`state keys of ${JSON.stringify(chaincodeName.slice(0, 80))} are not contiguous`);
+      state.#namespaces.set(chaincodeName, bulkLoadModule.bulkLoad<string, Uint8Array>(keys, values.slice(from, to), TREE_NODE_SIZE, compareKeys));
+      state.#size += to - from;
+      from = to;
+    }
+    return state;
   }
 
   get size(): number {
-    return this.#tree.size;
-  }
-
-  getComposite(composite: string): Uint8Array | undefined {
-    return this.#tree.get(composite);
+    return this.#size;
   }
 
   get(chaincodeName: string, key: string): Uint8Array | undefined {
-    return this.#tree.get(compositeKey(chaincodeName, key));
+    return this.#namespaces.get(chaincodeName)?.get(key);
   }
 
   /** Sets (value) or deletes (null); the caller validated the entry. */
-  setComposite(composite: string, value: Uint8Array | null): void {
-    if (value === null) this.#tree.delete(composite);
-    else this.#tree.set(composite, value);
+  set(chaincodeName: string, key: string, value: Uint8Array | null): void {
+    let tree = this.#namespaces.get(chaincodeName);
+    if (value === null) {
+      if (tree === undefined || !tree.delete(key)) return;
+      this.#size--;
+      if (tree.size === 0) this.#namespaces.delete(chaincodeName);
+      return;
+    }
+    if (tree === undefined) {
+      tree = newTree();
+      this.#namespaces.set(chaincodeName, tree);
+    }
+    if (tree.set(key, value)) this.#size++;
   }
 
   /** Keys of a namespace in [startKey, endKey], "" unbounded on that side; a frozen view. */
   range(chaincodeName: string, startKey: string, endKey: string): Iterator<[string, Uint8Array]> {
-    const base = chaincodeName + SEPARATOR;
-    const low = base + startKey;
-    const high = endKey === '' ? chaincodeName + NAMESPACE_END : base + endKey;
-    const inclusive = endKey !== '';
-    return scan(this.#tree.clone(), low, base.length, (composite) => {
-      const order = compareKeys(composite, high);
-      return inclusive ? order <= 0 : order < 0;
-    });
+    const tree = this.#namespaces.get(chaincodeName);
+    if (tree === undefined) return [][Symbol.iterator]();
+    if (endKey === '') return tree.clone().entries(startKey);
+    return scan(tree.clone(), startKey, (key) => compareKeys(key, endKey) <= 0);
   }
 
   /** Keys of a namespace starting with `prefix`, in byte order; a frozen view. */
   prefix(chaincodeName: string, prefix: string): Iterator<[string, Uint8Array]> {
-    const low = chaincodeName + SEPARATOR + prefix;
-    return scan(this.#tree.clone(), low, chaincodeName.length + 1, (composite) => composite.startsWith(low));
+    const tree = this.#namespaces.get(chaincodeName);
+    if (tree === undefined) return [][Symbol.iterator]();
+    return scan(tree.clone(), prefix, (key) => key.startsWith(prefix));
   }
 
-  /** Every entry by composite key, in byte order, from a frozen copy (for snapshots). */
+  /** Every entry by composite key, in byte order, from a copy frozen at the call (for snapshots). */
   entries(): IterableIterator<[string, Uint8Array]> {
-    return this.#tree.clone().entries();
+    // A name sorts before every longer name it starts, and 0x00 before every other character,
+    // so name order then key order is the composite keys' byte order.
+    const names = [...this.#namespaces.keys()].sort(compareKeys);
+    return composites(names.map((name) => [name + SEPARATOR, this.#namespaces.get(name)!.clone()]));
   }
 }
 
-function* scan(
-  tree: Tree,
-  low: string,
-  namespaceLength: number,
-  inRange: (composite: string) => boolean,
-): Generator<[string, Uint8Array], undefined, undefined> {
-  for (const [composite, value] of tree.entries(low)) {
-    if (!inRange(composite)) return;
-    yield [composite.slice(namespaceLength), value];
+function* composites(namespaces: Array<[string, Tree]>): Generator<[string, Uint8Array], undefined, undefined> {
+  for (const [prefix, tree] of namespaces) for (const [key, value] of tree.entries()) yield [prefix + key, value];
+}
+
+function* scan(tree: Tree, low: string, inRange: (key: string) => boolean): Generator<[string, Uint8Array], undefined, undefined> {
+  for (const entry of tree.entries(low)) {
+    if (!inRange(entry[0])) return;
+    yield entry;
   }
 }

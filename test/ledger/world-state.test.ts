@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Level } from 'level';
 import { Ledger } from '../../host/ledger/ledger.ts';
+import { WorldState } from '../../host/ledger/world-state.ts';
 import { blockInput, keysOf, openTempLedger, stateOf, text, utf8, writes } from './helpers.ts';
 
 // In UTF-8 byte order: ASCII, then é (C3 A9), then U+E000 (EE 80 80), U+FFFF (EF BF BF), then the
@@ -92,4 +93,31 @@ test('values are copied on commit: changing the caller\'s buffer afterwards chan
   await ledger.commitBlock(blockInput({ writes: new Map([['cc', new Map([['a', value]])]]) }));
   value[0] = 0x39;
   assert.equal(text(ledger.getState('cc', 'a')), '100');
+});
+
+test('WorldState: entries come in composite byte order across namespaces, frozen at the call; size counts keys', () => {
+  const names = ['cc2', 'c', 'cc', 'c\uffff', 'c😀'];
+  const state = new WorldState();
+  for (const name of names) for (const key of ['b', '', 'a😀', 'a\uffff']) state.set(name, key, utf8(`${name}/${key}`));
+  assert.equal(state.size, names.length * 4);
+  const composites = names.flatMap((name) => ['b', '', 'a😀', 'a\uffff'].map((key) => `${name}\u0000${key}`));
+  const byteOrder = [...composites].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  const frozen = state.entries();
+  state.set('cc', 'b', null);
+  state.set('zz', 'new', utf8('new'));
+  assert.deepEqual([...frozen].map(([composite]) => composite), byteOrder);
+  assert.equal(state.size, names.length * 4);
+
+  // Deleting an absent key changes nothing; deleting a namespace's last key removes it.
+  state.set('nope', 'x', null);
+  state.set('zz', 'new', null);
+  assert.equal(state.size, names.length * 4 - 1);
+  assert.deepEqual([...state.entries()].filter(([composite]) => composite.startsWith('zz')), []);
+
+  const rebuilt = WorldState.fromSorted(byteOrder, byteOrder.map((composite) => utf8(composite)));
+  assert.equal(rebuilt.size, byteOrder.length);
+  assert.equal(text(rebuilt.get('c😀', 'a😀')!), 'c😀\u0000a😀');
+  assert.deepEqual([...rebuilt.entries()].map(([composite]) => composite), byteOrder);
+  assert.throws(() => WorldState.fromSorted(['a\u0000x', 'b\u0000x', 'a\u0000y'], [utf8('1'), utf8('2'), utf8('3')]), /state keys of "a" are not contiguous/);
+  assert.throws(() => WorldState.fromSorted(['a\u0000y', 'a\u0000x'], [utf8('1'), utf8('2')]));
 });
