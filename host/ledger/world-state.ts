@@ -1,17 +1,18 @@
-// The committed world state in memory: per chaincode, its keys in a B+ tree ordered by UTF-8
-// bytes (compareKeys), so the executor and the Wasm sandbox read it synchronously and range scans
-// come out in LevelDB's order. One tree per chaincode rather than one of composite keys: every
-// comparison in a lookup would otherwise start with the same long chaincode name (a 128-hex-digit
-// hash), and lookups were a tenth of a peer's CPU on Smallbank's 200,000 keys.
+// The committed world state in memory, per chaincode: its keys (without the chaincode name) in a
+// B+ tree ordered by UTF-8 bytes (compareKeys), so range scans come out in LevelDB's order, and
+// the same entries in a Map for point reads, so the executor and the Wasm sandbox read
+// synchronously and fast. A lookup in a B+ tree of 200,000 keys is a chain of cache misses
+// (~1.9 µs against ~0.6 µs for the Map, measured), and those lookups were about a tenth of a
+// peer's CPU profile on Smallbank. Keys are kept without their 128-hex-digit chaincode name.
 //
 // Memory assumption: the whole state fits in the peer's memory. Measured (bench/ledger.bench.ts)
-// for a million small example02 keys: ~250 MB of heap for the state with its keys and values
-// (when keys carried their chaincode name), plus ~210 MB of state-hash trie outside the heap —
-// about half a gigabyte per million keys. A peer with tens of millions of keys needs a larger heap
-// (--max-old-space-size) or another design.
+// for a million small example02 keys: ~250 MB of heap for the state (one tree of composite keys,
+// before the Map), plus ~210 MB of state-hash trie outside the heap — about half a gigabyte per
+// million keys. A peer with tens of millions of keys needs a larger heap (--max-old-space-size)
+// or another design.
 //
-// Scans run over O(1) copy-on-write clones, so an open iterator keeps yielding the state as of
-// the call even if a block commits meanwhile.
+// Scans run over O(1) copy-on-write clones of the tree, so an open iterator keeps yielding the
+// state as of the call even if a block commits meanwhile.
 import BTreeModule from 'sorted-btree';
 import bulkLoadModule from 'sorted-btree/extended/bulkLoad.js';
 import { compareKeys } from '../protocol/keys.ts';
@@ -56,9 +57,15 @@ export function stateEntryProblem(key: string, value: Uint8Array | null): string
   return undefined;
 }
 
+/** One chaincode's keys (without its name): the ordered tree for scans, the Map for point reads; always the same entries. */
+interface Namespace {
+  tree: Tree;
+  values: Map<string, Uint8Array>;
+}
+
 export class WorldState {
-  /** Chaincode name → its keys (without the name). A namespace whose last key goes is removed. */
-  readonly #namespaces = new Map<string, Tree>();
+  /** Chaincode name → its keys. A namespace whose last key goes is removed. */
+  readonly #namespaces = new Map<string, Namespace>();
   #size = 0;
 
   /** The state of composite keys (chaincode 0x00 key) given in strictly increasing byte order (throws otherwise), built in O(n). */
@@ -73,7 +80,9 @@ export class WorldState {
       while (to < composites.length && composites[to]!.startsWith(prefix)) to++;
       const keys = composites.slice(from, to).map((composite) => composite.slice(prefixLength));
       if (state.#namespaces.has(chaincodeName)) throw new Error(`state keys of ${JSON.stringify(chaincodeName.slice(0, 80))} are not contiguous`);
-      state.#namespaces.set(chaincodeName, bulkLoadModule.bulkLoad<string, Uint8Array>(keys, values.slice(from, to), TREE_NODE_SIZE, compareKeys));
+      const namespaceValues = values.slice(from, to);
+      const tree = bulkLoadModule.bulkLoad<string, Uint8Array>(keys, namespaceValues, TREE_NODE_SIZE, compareKeys);
+      state.#namespaces.set(chaincodeName, { tree, values: new Map(keys.map((key, index) => [key, namespaceValues[index]!])) });
       state.#size += to - from;
       from = to;
     }
@@ -85,28 +94,31 @@ export class WorldState {
   }
 
   get(chaincodeName: string, key: string): Uint8Array | undefined {
-    return this.#namespaces.get(chaincodeName)?.get(key);
+    return this.#namespaces.get(chaincodeName)?.values.get(key);
   }
 
   /** Sets (value) or deletes (null); the caller validated the entry. */
   set(chaincodeName: string, key: string, value: Uint8Array | null): void {
-    let tree = this.#namespaces.get(chaincodeName);
+    let namespace = this.#namespaces.get(chaincodeName);
     if (value === null) {
-      if (tree === undefined || !tree.delete(key)) return;
+      if (namespace === undefined || !namespace.values.delete(key)) return;
+      namespace.tree.delete(key);
       this.#size--;
-      if (tree.size === 0) this.#namespaces.delete(chaincodeName);
+      if (namespace.values.size === 0) this.#namespaces.delete(chaincodeName);
       return;
     }
-    if (tree === undefined) {
-      tree = newTree();
-      this.#namespaces.set(chaincodeName, tree);
+    if (namespace === undefined) {
+      namespace = { tree: newTree(), values: new Map() };
+      this.#namespaces.set(chaincodeName, namespace);
     }
-    if (tree.set(key, value)) this.#size++;
+    if (!namespace.values.has(key)) this.#size++;
+    namespace.values.set(key, value);
+    namespace.tree.set(key, value);
   }
 
   /** Keys of a namespace in [startKey, endKey], "" unbounded on that side; a frozen view. */
   range(chaincodeName: string, startKey: string, endKey: string): Iterator<[string, Uint8Array]> {
-    const tree = this.#namespaces.get(chaincodeName);
+    const tree = this.#namespaces.get(chaincodeName)?.tree;
     if (tree === undefined) return [][Symbol.iterator]();
     if (endKey === '') return tree.clone().entries(startKey);
     return scan(tree.clone(), startKey, (key) => compareKeys(key, endKey) <= 0);
@@ -114,7 +126,7 @@ export class WorldState {
 
   /** Keys of a namespace starting with `prefix`, in byte order; a frozen view. */
   prefix(chaincodeName: string, prefix: string): Iterator<[string, Uint8Array]> {
-    const tree = this.#namespaces.get(chaincodeName);
+    const tree = this.#namespaces.get(chaincodeName)?.tree;
     if (tree === undefined) return [][Symbol.iterator]();
     return scan(tree.clone(), prefix, (key) => key.startsWith(prefix));
   }
@@ -124,7 +136,7 @@ export class WorldState {
     // A name sorts before every longer name it starts, and 0x00 before every other character,
     // so name order then key order is the composite keys' byte order.
     const names = [...this.#namespaces.keys()].sort(compareKeys);
-    return composites(names.map((name) => [name + SEPARATOR, this.#namespaces.get(name)!.clone()]));
+    return composites(names.map((name) => [name + SEPARATOR, this.#namespaces.get(name)!.tree.clone()]));
   }
 }
 
