@@ -29,8 +29,11 @@ const STATE_META = 0x6d; // 'm'
 const INDEX_BLOCK_HASH = 0x01;
 const INDEX_TXID = 0x02;
 
-/** Bumped when the layout changes incompatibly; open refuses other versions. */
-export const LEDGER_FORMAT_VERSION = 1;
+/**
+ * Bumped when the layout or a hash over it changes incompatibly; open refuses other versions.
+ * 2: the state trie's nodes hash with SHA-256 (state-hash.ts), so every state hash differs from 1's.
+ */
+export const LEDGER_FORMAT_VERSION = 2;
 
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });

@@ -86,7 +86,13 @@ export async function loadLedger(db: LedgerDb, dir: string, deltaHistorySize: nu
   }
   const version = await db.get(FORMAT_VERSION_KEY);
   if (version === undefined || version.length !== 4) return corrupt('no ledger format version');
-  if (readU32(version) !== LEDGER_FORMAT_VERSION) corrupt(`ledger format version ${readU32(version)}, this weft reads version ${LEDGER_FORMAT_VERSION}`);
+  if (readU32(version) !== LEDGER_FORMAT_VERSION) {
+    // Not damage: another weft wrote it. Say so, and what to do.
+    throw new LedgerCorruptError(
+      `ledger directory ${dir} has ledger format ${readU32(version)}, and this weft reads format ${LEDGER_FORMAT_VERSION}: ` +
+        'open it with the weft that wrote it, or start this one on an empty data directory (a peer then catches up from the network)',
+    );
+  }
   if (countBytes.length !== 8) corrupt('block count is not 8 bytes');
   const height = readU64(countBytes);
   if (height < 1) corrupt('block count is 0');

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { Level } from 'level';
 import { Ledger } from '../../host/ledger/ledger.ts';
 import { LedgerCorruptError, LedgerLockedError } from '../../host/ledger/ledger-errors.ts';
-import { BLOCK_COUNT_KEY, stateKey, u64 } from '../../host/ledger/key-spaces.ts';
+import { BLOCK_COUNT_KEY, FORMAT_VERSION_KEY, LEDGER_FORMAT_VERSION, stateKey, u64 } from '../../host/ledger/key-spaces.ts';
 import { blockInput, tempDir, utf8, writes } from './helpers.ts';
 
 const HOLD_OPEN = new URL('./fixtures/hold-open.ts', import.meta.url).pathname;
@@ -52,6 +52,23 @@ test('a second Ledger on the same directory in the same process is refused too',
   const ledger = await Ledger.open(dir, { deltaHistorySize: 10 });
   t.after(() => ledger.close());
   await assert.rejects(Ledger.open(dir, { deltaHistorySize: 10 }), LedgerLockedError);
+});
+
+test('a ledger of another format version (an older weft) is refused with what to do, and left as it was', async (t) => {
+  const dir = await tempDir(t);
+  await ledgerWithOneBlock(dir);
+  const older = new Uint8Array(4);
+  new DataView(older.buffer).setUint32(0, LEDGER_FORMAT_VERSION - 1);
+  await withRawDb(dir, (db) => db.put(FORMAT_VERSION_KEY, older));
+  await assert.rejects(
+    Ledger.open(dir, { deltaHistorySize: 10 }),
+    (error: Error) =>
+      error instanceof LedgerCorruptError &&
+      error.message ===
+        `ledger directory ${dir} has ledger format ${LEDGER_FORMAT_VERSION - 1}, and this weft reads format ${LEDGER_FORMAT_VERSION}: ` +
+          'open it with the weft that wrote it, or start this one on an empty data directory (a peer then catches up from the network)',
+  );
+  await withRawDb(dir, async (db) => assert.deepEqual([...((await db.get(FORMAT_VERSION_KEY)) ?? [])], [...older]));
 });
 
 test('damaged LevelDB files are refused with LedgerCorruptError', async (t) => {

@@ -1,6 +1,7 @@
 // The state hash: defined for the empty state, equal to an independent from-scratch reference
 // computation of the trie, and independent of insertion order and history.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { EMPTY_STATE_HASH, StateHashTrie, keyPath, leafHash } from '../../host/ledger/state-hash.ts';
 import { cryptoHash } from '../../host/protocol/hash.ts';
@@ -30,6 +31,12 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 
 const nibbleAt = (path: Uint8Array, i: number): number => (i % 2 === 0 ? path[i >> 1]! >> 4 : path[i >> 1]! & 0x0f);
 
+const sha256 = (...parts: Uint8Array[]): Uint8Array => {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  return h.digest();
+};
+
 /**
  * The trie's hash computed from scratch from its definition, written independently of the
  * incremental implementation: a set of leaves hashes as one leaf, or as a branch at the first
@@ -38,7 +45,13 @@ const nibbleAt = (path: Uint8Array, i: number): number => (i % 2 === 0 ? path[i 
 function referenceHash(entries: Map<string, Uint8Array>): Uint8Array {
   const leaves = [...entries].map(([composite, value]) => {
     const bytes = utf8(composite);
-    return { path: keyPath(bytes), hash: leafHash(bytes, value) };
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, bytes.length);
+    const leaf = { path: sha256(bytes), hash: sha256(new Uint8Array([0x00]), length, bytes, value) };
+    // The exported helpers are the same definition.
+    assert.deepEqual(keyPath(bytes), leaf.path);
+    assert.deepEqual(leafHash(bytes, value), leaf.hash);
+    return leaf;
   });
   if (leaves.length === 0) return EMPTY_STATE_HASH;
   const node = (group: typeof leaves, from: number): Uint8Array => {
@@ -53,9 +66,9 @@ function referenceHash(entries: Map<string, Uint8Array>): Uint8Array {
       bitmap |= 1 << (15 - n);
       parts.push(node(children, depth + 1));
     }
-    return cryptoHash(new Uint8Array([0x01, depth, bitmap >> 8, bitmap & 0xff]), ...parts);
+    return sha256(new Uint8Array([0x01, depth, bitmap >> 8, bitmap & 0xff]), ...parts);
   };
-  return node(leaves, 0);
+  return cryptoHash(new Uint8Array([0x02]), node(leaves, 0));
 }
 
 function trieOf(entries: Array<[string, Uint8Array]>): StateHashTrie {
@@ -83,11 +96,11 @@ test('the empty state has a defined hash: cryptoHash("weft.state.empty")', () =>
   assert.equal(hex(new StateHashTrie().rootHash()), hex(EMPTY_STATE_HASH));
 });
 
-test('a one-key state hashes to its leaf: H(0x00 ‖ u32 len ‖ composite key ‖ value)', () => {
+test('a one-key state hashes to its leaf: cryptoHash(0x02 ‖ SHA-256(0x00 ‖ u32 len ‖ composite key ‖ value))', () => {
   const composite = compositeKey('cc', 'a');
   const trie = trieOf([[composite, utf8('10')]]);
   const bytes = utf8(composite);
-  const expected = cryptoHash(new Uint8Array([0x00, 0, 0, 0, bytes.length]), bytes, utf8('10'));
+  const expected = cryptoHash(new Uint8Array([0x02]), sha256(new Uint8Array([0x00, 0, 0, 0, bytes.length]), bytes, utf8('10')));
   assert.equal(hex(trie.rootHash()), hex(expected));
 });
 
