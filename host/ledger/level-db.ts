@@ -16,15 +16,22 @@ interface LevelError extends Error {
  * LevelDB's memtable (default 4 MB) and table file (default 2 MB) sizes, raised: a peer under load
  * writes 1–2 MB per second (blocks, state, deltas, indexes, PBFT's persisted batches), so with the
  * defaults it flushed a small level-0 file every few seconds and compacted them as often. With
- * these, Smallbank on four peers committed 2,976 and 2,883 tx/s against 2,795 and 2,700 (peers'
- * CPU 615–639 against 656–675 µs per transaction), for at most 64 MB more memory per peer (an
+ * 32 MB, Smallbank on four peers committed 2,976 and 2,883 tx/s against 2,795 and 2,700 (peers'
+ * CPU 615–639 against 656–675 µs per transaction), for at most ~80 MB more memory per peer (an
  * active and a flushing memtable) and a longer log to replay after a crash.
+ *
+ * The size is drawn per open between 24 and 40 MB. Replicas write the same bytes at the same
+ * pace, so with equal memtables their flushes and compactions start together, and on machines
+ * shared by several peers they take the cores at once: every ~7 s all four replicas of a test
+ * network slowed to a fifth of their pace for about a second (YCSB at 3,000 tx/s: p95 latency
+ * 521–904 ms, max 1.1–1.7 s). Drawn sizes spread them out: p95 353 and 428 ms, max 759 and 796 ms.
  */
-const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
+const WRITE_BUFFER_BYTES_MIN = 24 * 1024 * 1024;
+const WRITE_BUFFER_BYTES_SPREAD = 16 * 1024 * 1024;
 const TABLE_FILE_BYTES = 8 * 1024 * 1024;
 
 export async function openLevelDb(dir: string): Promise<LedgerDb> {
-  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view', writeBufferSize: WRITE_BUFFER_BYTES, maxFileSize: TABLE_FILE_BYTES });
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view', writeBufferSize: WRITE_BUFFER_BYTES_MIN + Math.floor(Math.random() * WRITE_BUFFER_BYTES_SPREAD), maxFileSize: TABLE_FILE_BYTES });
   try {
     await db.open();
   } catch (error) {
