@@ -2,14 +2,14 @@
 // B+ tree ordered by UTF-8 bytes (compareKeys), so range scans come out in LevelDB's order, and
 // the same entries in a Map for point reads, so the executor and the Wasm sandbox read
 // synchronously and fast. A lookup in a B+ tree of 200,000 keys is a chain of cache misses
-// (~1.9 µs against ~0.6 µs for the Map, measured), and those lookups were about a tenth of a
-// peer's CPU profile on Smallbank. Keys are kept without their 128-hex-digit chaincode name.
+// (~1.9 µs against ~0.6 µs for the Map, measured); V8's profile put those lookups at a tenth of a
+// peer's CPU on Smallbank, though the network runs showed no change beyond their noise. Keys are
+// kept without their 128-hex-digit chaincode name.
 //
 // Memory assumption: the whole state fits in the peer's memory. Measured (bench/ledger.bench.ts)
-// for a million small example02 keys: ~250 MB of heap for the state (one tree of composite keys,
-// before the Map), plus ~210 MB of state-hash trie outside the heap — about half a gigabyte per
-// million keys. A peer with tens of millions of keys needs a larger heap (--max-old-space-size)
-// or another design.
+// for a million small example02 keys: ~415 MB of heap for the state (the Map adds ~150 MB), plus
+// ~114 MB of state-hash trie outside the heap — about half a gigabyte per million keys. A peer
+// with tens of millions of keys needs a larger heap (--max-old-space-size) or another design.
 //
 // Scans run over O(1) copy-on-write clones of the tree, so an open iterator keeps yielding the
 // state as of the call even if a block commits meanwhile.
