@@ -1,8 +1,9 @@
 // The event hub (Fabric v0.6's events/producer, reference §2), over WebSocket instead of gRPC:
 // consumers connect to peer.validator.events.address, register interests (BLOCK, CHAINCODE with
 // an exact chaincode id and event name or "" for all, REJECTION, and weft's FILTERED_BLOCK) and
-// receive the matching events as JSON text frames in Fabric's Event shape. A register/unregister is echoed back as the
-// acknowledgement, as Fabric's producer does; an unregister removes exactly the interests it names.
+// receive the matching events as JSON text frames in Fabric's Event shape. A register/unregister
+// is echoed back as the acknowledgement, as Fabric's producer does; an unregister removes exactly
+// the interests it names.
 //
 // A slow consumer must never slow the peer's commits: each consumer has a bounded queue
 // (peer.validator.events.buffersize), and peer.validator.events.timeout picks one of Fabric's
