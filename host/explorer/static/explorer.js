@@ -218,7 +218,8 @@ function connectHub() {
   const socket = new WebSocket(url);
   state.socket = socket;
   socket.addEventListener('open', () => {
-    socket.send(JSON.stringify({ register: { events: [{ eventType: 1 }, { eventType: 3 }] } }));
+    // FILTERED_BLOCK (4): the page only needs each new block's number, not the block built as JSON.
+    socket.send(JSON.stringify({ register: { events: [{ eventType: 4 }, { eventType: 3 }] } }));
   });
   socket.addEventListener('message', (message) => {
     let event;
@@ -233,8 +234,8 @@ function connectHub() {
       setLive(true, 'live');
       // Blocks committed between the first page and the registration are fetched now.
       loadLatest().catch((error) => showError(error.message));
-    } else if (event.block && Number.isSafeInteger(event.block.blockNumber)) {
-      announceBlock(event.block.blockNumber);
+    } else if (event.filteredBlock && Number.isSafeInteger(event.filteredBlock.blockNumber)) {
+      announceBlock(event.filteredBlock.blockNumber);
     } else if (event.rejection) {
       addRejection(event.rejection);
     } else if (event.error) {
