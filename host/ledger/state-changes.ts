@@ -13,7 +13,7 @@ import { chaincodeNameProblem, stateEntryProblem, type WorldState } from './worl
 export interface StateChange {
   chaincodeName: string;
   key: string;
-  composite: string;
+  /** UTF-8 of the composite key (chaincode 0x00 key): the trie's and LevelDB's key. */
   compositeBytes: Uint8Array;
   previous: Uint8Array | null;
   value: Uint8Array | null;
@@ -30,12 +30,10 @@ export function changesFromWrites(state: WorldState, writes: WriteSet): StateCha
     for (const [key, value] of keys) {
       const problem = typeof key === 'string' ? stateEntryProblem(key, value) : 'state key is not a string';
       if (problem !== undefined) throw new LedgerRejectedError(`write to ${chaincodeName}/${JSON.stringify(String(key).slice(0, 80))}: ${problem}`);
-      const composite = compositeKey(chaincodeName, key);
       changes.push({
         chaincodeName,
         key,
-        composite,
-        compositeBytes: encodeUtf8(composite),
+        compositeBytes: encodeUtf8(compositeKey(chaincodeName, key)),
         previous: state.get(chaincodeName, key) ?? null,
         value: value === null ? null : value.slice(),
       });
@@ -53,11 +51,10 @@ export function changesFromDelta(state: WorldState, delta: StateDelta, what: str
   const changes: StateChange[] = [];
   for (const [chaincodeName, keys] of delta) {
     for (const [key, { previous, value }] of keys) {
-      const composite = compositeKey(chaincodeName, key);
       const current = state.get(chaincodeName, key) ?? null;
       const matches = current === null ? previous === null : previous !== null && sameBytes(current, previous);
       if (!matches) throw new LedgerRejectedError(`${what}: previous value of ${chaincodeName}/${JSON.stringify(key.slice(0, 80))} is not the current state`);
-      changes.push({ chaincodeName, key, composite, compositeBytes: encodeUtf8(composite), previous: current, value: value === null ? null : value.slice() });
+      changes.push({ chaincodeName, key, compositeBytes: encodeUtf8(compositeKey(chaincodeName, key)), previous: current, value: value === null ? null : value.slice() });
     }
   }
   return changes;

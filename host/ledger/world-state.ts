@@ -66,7 +66,6 @@ interface Namespace {
 export class WorldState {
   /** Chaincode name → its keys. A namespace whose last key goes is removed. */
   readonly #namespaces = new Map<string, Namespace>();
-  #size = 0;
 
   /** The state of composite keys (chaincode 0x00 key) given in strictly increasing byte order (throws otherwise), built in O(n). */
   static fromSorted(composites: string[], values: Uint8Array[]): WorldState {
@@ -83,14 +82,15 @@ export class WorldState {
       const namespaceValues = values.slice(from, to);
       const tree = bulkLoadModule.bulkLoad<string, Uint8Array>(keys, namespaceValues, TREE_NODE_SIZE, compareKeys);
       state.#namespaces.set(chaincodeName, { tree, values: new Map(keys.map((key, index) => [key, namespaceValues[index]!])) });
-      state.#size += to - from;
       from = to;
     }
     return state;
   }
 
   get size(): number {
-    return this.#size;
+    let size = 0;
+    for (const namespace of this.#namespaces.values()) size += namespace.values.size;
+    return size;
   }
 
   get(chaincodeName: string, key: string): Uint8Array | undefined {
@@ -103,7 +103,6 @@ export class WorldState {
     if (value === null) {
       if (namespace === undefined || !namespace.values.delete(key)) return;
       namespace.tree.delete(key);
-      this.#size--;
       if (namespace.values.size === 0) this.#namespaces.delete(chaincodeName);
       return;
     }
@@ -111,7 +110,6 @@ export class WorldState {
       namespace = { tree: newTree(), values: new Map() };
       this.#namespaces.set(chaincodeName, namespace);
     }
-    if (!namespace.values.has(key)) this.#size++;
     namespace.values.set(key, value);
     namespace.tree.set(key, value);
   }
