@@ -36,9 +36,11 @@ function field(object: JsonObject, name: string): unknown {
 }
 
 const TYPE_NAMES: Record<string, EventTypeValue> = { BLOCK: 1, CHAINCODE: 2, REJECTION: 3, FILTERED_BLOCK: 4, FILTEREDBLOCK: 4 };
+/** The types a consumer may register (REGISTER is not an interest). */
+const INTEREST_TYPES: ReadonlySet<EventTypeValue> = new Set(Object.values(TYPE_NAMES));
 
 function eventType(value: unknown): EventTypeValue | undefined {
-  if (typeof value === 'number' && (value === 1 || value === 2 || value === 3 || value === 4)) return value;
+  if (typeof value === 'number' && INTEREST_TYPES.has(value as EventTypeValue)) return value as EventTypeValue;
   // Fabric's JSON encodes enums as integers; the names are accepted too, for people typing them.
   if (typeof value === 'string') return TYPE_NAMES[value.toUpperCase()];
   return undefined;
