@@ -3,7 +3,7 @@
 import type { BatchOp } from './level-db.ts';
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
+  return a === b || Buffer.compare(a, b) === 0;
 }
 
 /** The first 8 bytes in hex, for error messages. */

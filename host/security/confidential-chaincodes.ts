@@ -114,7 +114,7 @@ export class ConfidentialChaincodes implements ChaincodeRecords {
   #open(name: string, record: Uint8Array): OpenedChaincode {
     const cached = this.#opened.get(name);
     // A name is a hash of code and constructor, but a rejected deploy may be followed by another with a new state key: compare the record.
-    if (cached !== undefined && (cached.record === record || sameBytes(cached.record, record))) {
+    if (cached !== undefined && sameBytes(cached.record, record)) {
       // The committed record is a copy of the one first seen: keep it, so later lookups compare references, not bytes.
       cached.record = record;
       return cached;
