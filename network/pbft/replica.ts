@@ -172,6 +172,8 @@ export class PbftReplica {
   #requestGraceUsed = false;
   /** Replicas the driver's transport has no connection to (setReachable). */
   readonly #unreachable = new Set<ReplicaId>();
+  /** Replicas setReachable has reported on at least once. */
+  readonly #reachabilityReported = new Set<ReplicaId>();
   #vcResendAt: number | null = null;
   #nullRequestAt: number | null = null;
   #batchTimerAt: number | null = null;
@@ -283,8 +285,16 @@ export class PbftReplica {
    */
   setReachable(replica: ReplicaId, reachable: boolean): void {
     if (!Number.isSafeInteger(replica) || replica < 0 || replica >= this.n || replica === this.id) return;
-    if (reachable) this.#unreachable.delete(replica);
-    else this.#unreachable.add(replica);
+    const firstReport = !this.#reachabilityReported.has(replica);
+    this.#reachabilityReported.add(replica);
+    if (!reachable) {
+      this.#unreachable.add(replica);
+      return;
+    }
+    const returned = this.#unreachable.delete(replica);
+    // A (re)connected replica may have missed the last requests of a quiet network, or a view
+    // change, and nothing else would tell either side; our status makes the one behind ask.
+    if (returned || firstReport) this.#send(replica, this.#status());
   }
 
   /** Advances logical time by one tick and fires due timers. */

@@ -1,7 +1,7 @@
 // Helpers for integration tests that run real peer processes on 127.0.0.1: free ports, a
 // temporary network through the launcher, and the CLI run as its own process.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,12 @@ export async function startNetwork(options: {
       if (!process.env.WEFT_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The last lines of a peer's log, for failure messages: a flaky run on CI leaves nothing else behind. */
+export async function peerLogTail(network: TestNetwork, id: string, lines = 40): Promise<string> {
+  const text = await readFile(join(network.dataDir, id, 'peer.log'), 'utf8').catch((error: Error) => `(no log: ${error.message})`);
+  return `--- ${id}/peer.log (last ${lines} lines)\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
 }
 
 export interface CliResult {

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPeer, stopPeer } from '../../host/launcher/network-launcher.ts';
-import { deployExample02, eventually, getJson, move, queryValue, startNetwork, txStatus, type TestNetwork } from './harness.ts';
+import { deployExample02, eventually, getJson, move, peerLogTail, queryValue, startNetwork, txStatus, type TestNetwork } from './harness.ts';
 
 let network: TestNetwork;
 let name = '';
@@ -20,7 +20,9 @@ async function answersOf(peers: string[], key: string): Promise<string[]> {
 /** Waits until every listed peer answers `expected` for the key. */
 async function allAnswer(peers: string[], key: string, expected: string, timeoutMs = 60_000): Promise<void> {
   const answers = await eventually(() => answersOf(peers, key), (values) => values.every((v) => v === expected), timeoutMs, 250);
-  assert.deepEqual(answers, peers.map(() => expected), `${key} on ${peers.join(', ')}`);
+  const lagging = peers.filter((_, i) => answers[i] !== expected);
+  const logs = lagging.length === 0 ? [] : await Promise.all(lagging.map((id) => peerLogTail(network, id)));
+  assert.deepEqual(answers, peers.map(() => expected), [`${key} on ${peers.join(', ')}`, ...logs].join('\n'));
 }
 
 async function heads(peers: string[]): Promise<string[]> {
