@@ -5,12 +5,15 @@
 // reports in /weft/status. Counters start at 0
 // when the process starts, as Prometheus expects.
 import type { ConsensusStatus } from '../../network/consensus.ts';
+import type { BatchTiming } from '../../network/pbft/batch-timing.ts';
 import type { EventHubStats } from '../events/event-hub.ts';
 import type { PeerEvents } from '../peer/events.ts';
 import { MetricsRegistry, type Counter, type Histogram } from './registry.ts';
 
 /** Seconds: REST latency buckets, from a cached GET to a deploy that compiles chaincode. */
 export const REST_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** Seconds: a PBFT batch's ordering or execution, from an idle network's few ms to a stalled one's seconds. */
+export const BATCH_STAGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 /** The route label of a request no route matched (so hostile URLs cannot mint label values). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -79,6 +82,8 @@ export class PeerMetrics {
   readonly #chaincodeEvents: Counter;
   readonly #fuel: Counter;
   readonly #requests: Histogram;
+  readonly #batchOrdering: Histogram;
+  readonly #batchExecution: Histogram;
   #started = false;
   readonly #onBlock = ({ block }: { block: { transactions: unknown[] } }): void => this.#committed.inc(block.transactions.length);
   readonly #onRejection = (): void => this.#rejected.inc();
@@ -122,6 +127,12 @@ export class PeerMetrics {
     this.#requests = r.histogram('weft_rest_request_duration_seconds', 'REST requests by method, route and status, from arrival to the response sent.', REST_LATENCY_BUCKETS, {
       labels: ['method', 'route', 'code'],
     });
+    this.#batchOrdering = r.histogram(
+      'weft_pbft_batch_ordering_seconds',
+      'PBFT batches executed here: from their pre-prepare seen or sent until their execution starts (the three phases and any wait for earlier batches).',
+      BATCH_STAGE_BUCKETS,
+    );
+    this.#batchExecution = r.histogram('weft_pbft_batch_execution_seconds', 'PBFT batches executed here: from execution start until their block is committed.', BATCH_STAGE_BUCKETS);
   }
 
   /** Subscribes to the peer's events. */
@@ -149,6 +160,12 @@ export class PeerMetrics {
   /** One REST response (the REST server's onResponse hook). */
   observeRequest(sample: RequestSample): void {
     this.#requests.observe(sample.seconds, { method: sample.method, route: sample.route, code: String(sample.status) });
+  }
+
+  /** One PBFT batch executed (the plugin's onBatchExecuted hook); one without a pre-prepare seen here has no ordering time. */
+  observeBatch(timing: BatchTiming): void {
+    if (timing.orderingMs !== null) this.#batchOrdering.observe(timing.orderingMs / 1_000);
+    this.#batchExecution.observe(timing.executionMs / 1_000);
   }
 
   /** The text exposition of every metric. */

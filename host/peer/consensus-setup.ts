@@ -7,6 +7,7 @@
 import type { ConsensusPlugin, PbftStack } from '../../network/consensus.ts';
 import { ForwardingConsensus } from '../../network/forward/forwarding-consensus.ts';
 import { NoopsConsensus } from '../../network/noops/noops.ts';
+import type { BatchTiming } from '../../network/pbft/batch-timing.ts';
 import { readPbftConfig } from '../../network/pbft/config.ts';
 import { PbftConsensus, type PbftLog } from '../../network/pbft/pbft-plugin.ts';
 import type { Libp2pTransport } from '../../network/transport/libp2p-transport.ts';
@@ -40,6 +41,8 @@ interface SetupInput {
   log: Logger;
   /** Membership services (security.enabled): members are admitted by their validator certificate. */
   security?: PeerSecurity | undefined;
+  /** Each PBFT batch executed here, with its ordering and execution times (the peer's metrics). */
+  onBatchExecuted?: (timing: BatchTiming) => void;
 }
 
 function pluginName(config: CoreConfig): 'noops' | 'pbft' {
@@ -113,7 +116,8 @@ export async function setUpConsensus(input: SetupInput): Promise<ConsensusParts>
       syncTo: (target, peers) => transfer.syncTo(target, peers),
       setStateValid: (valid) => executor.setStateValid(valid),
     };
-    consensus = new PbftConsensus(stack, transport, transport.signer, readPbftConfig(config, config.string('peer.id')), pbftLog(log.child('pbft')));
+    const options = input.onBatchExecuted === undefined ? {} : { onBatchExecuted: input.onBatchExecuted };
+    consensus = new PbftConsensus(stack, transport, transport.signer, readPbftConfig(config, config.string('peer.id')), pbftLog(log.child('pbft')), options);
   } else {
     const plugin = noops(input, (transaction) => transport.broadcast('transaction', transaction));
     transport.onMessage('transaction', (_from, transaction) => plugin.receive(transaction));

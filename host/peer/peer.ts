@@ -130,7 +130,15 @@ export class Peer implements PeerApi {
       if (this.securityEnabled) await this.#startSecurity(this.#executor);
       this.events.on('block', ({ block }) => this.#forgetCommittedDeploys(block.transactions));
       this.events.on('rejection', ({ transaction }) => this.#pendingDeploys.delete(transaction.txid));
-      this.#parts = await setUpConsensus({ config: this.config, dataDir: this.dataDir, ledger: this.#ledger, executor: this.#executor, log: this.log, security: this.#security });
+      this.#parts = await setUpConsensus({
+        config: this.config,
+        dataDir: this.dataDir,
+        ledger: this.#ledger,
+        executor: this.#executor,
+        log: this.log,
+        security: this.#security,
+        onBatchExecuted: (timing) => this.metrics.observeBatch(timing),
+      });
       this.#consensus = this.#parts.consensus;
       await this.#consensus.start();
       if (this.config.bool('rest.enabled')) await this.#startRest();

@@ -13,6 +13,7 @@ import type { MessageSigner, PeerTransport } from '../transport/types.ts';
 import { checkpointIdOf, decodeCheckpointId, decodeMessage, encodeMessage, decodeMetadata } from './codec.ts';
 import { replicaOptionsFrom, type PbftConfig } from './config.ts';
 import { batchDigest } from './digest.ts';
+import { BatchTimings, type BatchTiming } from './batch-timing.ts';
 import type { PbftMessage } from './messages.ts';
 import type { ExecuteBatch, Ready, StateTransferTarget } from './ready.ts';
 import { PERSIST_PREFIX, PbftReplica, type HeadState } from './replica.ts';
@@ -43,6 +44,8 @@ export interface PbftPluginOptions {
    * and requests per transaction, for that much more latency.
    */
   bundleWindowMs?: number;
+  /** Told of each batch executed here, with where its time went (the peer's metrics); must not throw. */
+  onBatchExecuted?: (timing: BatchTiming) => void;
 }
 
 const DEFAULTS = {
@@ -95,6 +98,8 @@ export class PbftConsensus implements ConsensusPlugin {
   #bundleOpenedAt = 0;
   #bundleTimer: NodeJS.Timeout | undefined;
   #bundleBytes = 0;
+  readonly #timings = new BatchTimings();
+  readonly #onBatchExecuted: ((timing: BatchTiming) => void) | undefined;
   readonly #counters = {
     received: 0,
     decodeErrors: 0,
@@ -115,6 +120,7 @@ export class PbftConsensus implements ConsensusPlugin {
     this.#signer = signer;
     this.#config = config;
     this.#log = log;
+    this.#onBatchExecuted = options.onBatchExecuted;
     this.#o = {
       tickMs: options.tickMs ?? DEFAULTS.tickMs,
       inboundPerTurnMax: options.inboundPerTurnMax ?? DEFAULTS.inboundPerTurnMax,
@@ -238,6 +244,7 @@ export class PbftConsensus implements ConsensusPlugin {
         unwrittenChanges: this.#unwritten.size,
       },
       counters: { ...this.#counters },
+      batchTiming: this.#timings.summary(),
       drops: s.drops,
       tickMs: this.#o.tickMs,
     };
@@ -377,6 +384,7 @@ export class PbftConsensus implements ConsensusPlugin {
       this.#log('debug', `undecodable consensus message from vp${sender}: ${(error as Error).message}`);
       return;
     }
+    if (message.type === 'pre-prepare') this.#timings.prePrepared(message.seqNo, performance.now());
     core.step(sender, message);
   }
 
@@ -404,6 +412,7 @@ export class PbftConsensus implements ConsensusPlugin {
   }
 
   #sendOut(to: number | 'all', message: PbftMessage): void {
+    if (message.type === 'pre-prepare') this.#timings.prePrepared(message.seqNo, performance.now());
     const bytes = encodeMessage(message);
     this.#counters.sent++;
     if (to === 'all') this.#transport.broadcast('consensus', bytes);
@@ -418,10 +427,12 @@ export class PbftConsensus implements ConsensusPlugin {
   /** Executes one batch; a failure is retried, unless the block turns out to be committed already. */
   async #execute(batch: ExecuteBatch): Promise<void> {
     const transactions = this.#expand(batch);
+    const startedAt = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
         const head = await this.#stack.execute({ transactions, consensusMetadata: batch.consensusMetadata });
         this.#completions.push({ kind: 'executed', seqNo: batch.seqNo, checkpointId: checkpointIdOf(head) });
+        this.#timed(batch.seqNo, transactions.length, startedAt);
         break;
       } catch (error) {
         this.#counters.executeFailures++;
@@ -437,6 +448,15 @@ export class PbftConsensus implements ConsensusPlugin {
       }
     }
     this.#schedule();
+  }
+
+  #timed(seqNo: number, transactions: number, startedAt: number): void {
+    const timing = this.#timings.executed(seqNo, transactions, startedAt, performance.now());
+    try {
+      this.#onBatchExecuted?.(timing);
+    } catch (error) {
+      this.#log('warning', `batch timing hook failed: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -464,6 +484,7 @@ export class PbftConsensus implements ConsensusPlugin {
       const { height, blockHash } = decodeCheckpointId(target.checkpointId);
       this.#log('info', `state transfer to block ${height} (seqNo ${target.seqNo}) from ${target.replicas.map((r) => `vp${r}`).join(', ')}`);
       const head = await this.#stack.syncTo({ height, blockHash }, target.replicas.map((r) => `vp${r}`));
+      this.#timings.forgetThrough(target.seqNo);
       this.#completions.push({ kind: 'transferred', head: headState(head) });
     } catch (error) {
       this.#counters.transferFailures++;

@@ -129,3 +129,21 @@ test('the count of view changes is the replica\'s own, read at each scrape', () 
   status = { ...status, view: 3, viewChanges: 3, primary: 'vp3' };
   assert.equal(read(), '3');
 });
+
+test('each PBFT batch lands in the ordering and execution histograms; one without a pre-prepare seen has no ordering', () => {
+  const source: PeerMetricsSource = { height: () => 2, consensus: () => null, connectedPeers: () => 3, eventHub: () => undefined };
+  const metrics = new PeerMetrics(new PeerEvents(), source, { peerId: 'vp1', validator: true });
+  assert.equal(samples(metrics.render()).get('weft_pbft_batch_execution_seconds_count'), undefined, 'no batch yet, no series');
+  metrics.observeBatch({ seqNo: 1, transactions: 100, orderingMs: 40, executionMs: 30 });
+  metrics.observeBatch({ seqNo: 2, transactions: 100, orderingMs: 300, executionMs: 3 });
+  metrics.observeBatch({ seqNo: 3, transactions: 1, orderingMs: null, executionMs: 2_000 });
+  const scraped = samples(metrics.render());
+  assert.equal(scraped.get('weft_pbft_batch_ordering_seconds_count'), '2');
+  assert.equal(scraped.get('weft_pbft_batch_ordering_seconds_bucket{le="0.05"}'), '1');
+  assert.equal(scraped.get('weft_pbft_batch_ordering_seconds_bucket{le="0.5"}'), '2');
+  assert.ok(Math.abs(Number(scraped.get('weft_pbft_batch_ordering_seconds_sum')) - 0.34) < 1e-9);
+  assert.equal(scraped.get('weft_pbft_batch_execution_seconds_count'), '3');
+  assert.equal(scraped.get('weft_pbft_batch_execution_seconds_bucket{le="0.005"}'), '1');
+  assert.equal(scraped.get('weft_pbft_batch_execution_seconds_bucket{le="1"}'), '2');
+  assert.equal(scraped.get('weft_pbft_batch_execution_seconds_bucket{le="2.5"}'), '3');
+});

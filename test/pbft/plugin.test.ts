@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CoreConfig } from '../../host/config/core-config.ts';
 import type { ConsensusStorage, ExecutedBatch, OrderedBatch, PbftStack, SyncTarget } from '../../network/consensus.ts';
+import type { BatchTiming, BatchTimingSummary } from '../../network/pbft/batch-timing.ts';
 import { readPbftConfig } from '../../network/pbft/config.ts';
 import { PbftConsensus, type PbftLog } from '../../network/pbft/pbft-plugin.ts';
 import type { Channel, PeerInfo, PeerTransport } from '../../network/transport/types.ts';
@@ -131,7 +132,7 @@ class FakeStack implements PbftStack {
   }
 }
 
-function network(): { hub: Hub; plugins: PbftConsensus[]; stacks: FakeStack[]; logs: string[] } {
+function network(onBatchExecuted?: (id: string, timing: BatchTiming) => void): { hub: Hub; plugins: PbftConsensus[]; stacks: FakeStack[]; logs: string[] } {
   const hub = new Hub();
   const keys = new SimKeys(N, 7);
   const logs: string[] = [];
@@ -154,7 +155,8 @@ function network(): { hub: Hub; plugins: PbftConsensus[]; stacks: FakeStack[]; l
     const log: PbftLog = (level, message) => {
       if (level !== 'debug') logs.push(`${id} ${level} ${message}`);
     };
-    plugins.push(new PbftConsensus(stack, transport, keys.signerFor(i), readPbftConfig(config, id), log, { tickMs: 10 }));
+    const hook = onBatchExecuted === undefined ? {} : { onBatchExecuted: (timing: BatchTiming) => onBatchExecuted(id, timing) };
+    plugins.push(new PbftConsensus(stack, transport, keys.signerFor(i), readPbftConfig(config, id), log, { tickMs: 10, ...hook }));
     stacks.push(stack);
   }
   return { hub, plugins, stacks, logs };
@@ -217,6 +219,38 @@ describe('PbftConsensus plugin (4 replicas, real timers)', () => {
       for (const stack of stacks) assert.deepEqual(stack.transactions(), txs);
       const counters = vp1.status().counters as Record<string, number>;
       assert.deepEqual([counters.requestsOriginated, counters.transactionsOriginated, counters.malformedBundles], [1, 7, 0]);
+    } finally {
+      await Promise.all(plugins.map((p) => p.stop()));
+    }
+  });
+
+  it('times each executed batch: the hook hears its ordering and execution, the status sums up the last ones, and a failing hook changes nothing', async () => {
+    const heard: Array<[string, BatchTiming]> = [];
+    const { plugins, stacks, logs } = network((id, timing) => {
+      heard.push([id, timing]);
+      if (id === 'vp3') throw new Error('metrics broke');
+    });
+    await Promise.all(plugins.map((p) => p.start()));
+    try {
+      const txs = Array.from({ length: 7 }, (_, i) => `tx-t${i}`);
+      await Promise.all(txs.map((tx) => (plugins[1] as PbftConsensus).submit(new TextEncoder().encode(tx))));
+      const executed = await waitFor(() => stacks.every((s) => s.transactions().length === txs.length), 10_000);
+      assert.ok(executed, `not executed: ${stacks.map((s) => s.transactions().length).join(',')}\n${logs.slice(-20).join('\n')}`);
+      assert.deepEqual(heard.map(([id]) => id).sort(), ['vp0', 'vp1', 'vp2', 'vp3']);
+      for (const [id, timing] of heard) {
+        assert.deepEqual([timing.seqNo, timing.transactions], [1, 7], id);
+        // Every replica saw (or, as primary, sent) the pre-prepare before executing.
+        assert.ok(timing.orderingMs !== null && timing.orderingMs >= 0, `${id} ordering ${timing.orderingMs}`);
+        assert.ok(timing.executionMs >= 0);
+      }
+      for (const plugin of plugins) {
+        const summary = plugin.status().batchTiming as BatchTimingSummary;
+        assert.deepEqual([summary.batches, summary.transactionsPerBatch], [1, 7]);
+      }
+      assert.ok(logs.some((line) => line.startsWith('vp3 warning batch timing hook failed: metrics broke')), logs.join('\n'));
+      // vp3 goes on ordering after its hook failed.
+      await (plugins[3] as PbftConsensus).submit(new TextEncoder().encode('tx-after'));
+      assert.ok(await waitFor(() => stacks.every((s) => s.transactions().includes('tx-after')), 10_000), logs.slice(-20).join('\n'));
     } finally {
       await Promise.all(plugins.map((p) => p.stop()));
     }
