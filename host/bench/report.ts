@@ -97,6 +97,10 @@ export function formatRun(run: BenchRun): string[] {
   ];
   const peersCpu = run.cpu.peersMicrosPerTx === null ? '' : `, peers ${count(run.cpu.peersMicrosPerTx)} µs (all ${net.peers} together)`;
   lines.push(`  CPU per committed tx  client ${count(run.cpu.clientMicrosPerTx)} µs${peersCpu}`);
+  if (run.batches.length > 0) {
+    const each = run.batches.map((b) => `${b.peer} ${count(b.batches)} (${ms(b.orderingMs)} + ${ms(b.executionMs)})`);
+    lines.push(`  PBFT batches          count (mean ordering + execution ms): ${each.join('   ')}`);
+  }
   if (r.queries.sent > 0) {
     lines.push(`  queries               ${count(r.queries.answered)} answered (${count(r.queries.answeredPerSecond)}/s), ${count(r.queries.failed)} failed; latency median ${ms(r.queries.latencyMs.median)}   p95 ${ms(r.queries.latencyMs.p95)}   p99 ${ms(r.queries.latencyMs.p99)}`);
   }

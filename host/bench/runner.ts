@@ -2,6 +2,7 @@
 // (preload) to completion, warm up, then measure for the given time — optionally stopping one
 // replica part-way and starting it again (the fault run) — and describe the outcome as a
 // BenchRun for the report.
+import { batchFigures, scrapeBatchTotals, type PeerBatchFigures } from './batch-figures.ts';
 import { drive, type BenchTarget, type DriveProgress, type DriveResult, type ScheduledAction } from './driver.ts';
 import { chaincodeModule, deployOnAll } from './deploy.ts';
 import { totalCpuSeconds } from './process-cpu.ts';
@@ -80,6 +81,8 @@ export interface BenchRun {
    * event listeners) and all peer processes together (null when unknown, or when a peer restarted).
    */
   cpu: { clientMicrosPerTx: number; peersMicrosPerTx: number | null };
+  /** Each PBFT peer's batches during the measurement, by its own metrics (empty for noops). */
+  batches: PeerBatchFigures[];
   result: DriveResult;
   fault?: FaultFigures | undefined;
   startedAt: string;
@@ -152,9 +155,11 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
       ]
     : [];
   const pids = fault ? undefined : hooks.peerPids;
+  const batchesBefore = await Promise.all(targets.map(scrapeBatchTotals));
   const peersCpuBefore = pids ? totalCpuSeconds(pids) : Number.NaN;
   const result = await drive({ ...load, durationMs: plan.durationS * 1000, schedule, onProgress: (p) => hooks.onProgress?.('measure', p) });
   const peersCpu = pids ? totalCpuSeconds(pids) - peersCpuBefore : Number.NaN;
+  const batchesAfter = await Promise.all(targets.map(scrapeBatchTotals));
   const perTx = (seconds: number): number => (seconds * 1e6) / result.committed;
 
   return {
@@ -166,6 +171,7 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
     plan: { clients: plan.clients, ratePerSecond: plan.ratePerSecond ?? null, maxInFlight: plan.ratePerSecond === undefined ? (plan.maxInFlight ?? null) : null, durationS: plan.durationS, warmupS: plan.warmupS, options: plan.options },
     setup: setupFigures,
     cpu: { clientMicrosPerTx: perTx(result.clientCpuSeconds), peersMicrosPerTx: Number.isFinite(peersCpu) ? perTx(peersCpu) : null },
+    batches: batchFigures(targets.map((t) => t.id), batchesBefore, batchesAfter),
     result,
     fault: fault ? faultFigures(fault, result, plan.durationS) : undefined,
     startedAt,
