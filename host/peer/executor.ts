@@ -28,8 +28,16 @@ import { chaincodeName, timestampNow } from './transactions.ts';
 
 /** The namespace holding deployed chaincodes: name → ChaincodeDeploymentSpec (code included). */
 export const CHAINCODE_REGISTRY = 'weft:lccc';
+/**
+ * With admission checks (security on): txid → block number of each transaction that was admitted
+ * (certificate and signature good) and then failed in chaincode. It is state, so the state hash
+ * covers it and a state transfer brings it: every validator refuses a replay of one alike, where
+ * the failed transactions' results (nonHashData) are not hashed and a transfer need not carry them.
+ */
+export const REJECTED_TXIDS = 'weft:rejected';
 /** Milliseconds of execution after which the executor yields to the event loop before the next transaction. */
 const EXECUTION_SLICE_MS = 20;
+const UTF8 = new TextEncoder();
 /** Rejections remembered for /weft/transactions/{txid}/status. */
 const REJECTIONS_REMEMBERED_MAX = 100_000;
 
@@ -52,10 +60,14 @@ export type ExecutorLedger = LedgerApi & { head(): LedgerHead };
 export type Admission = { ok: true; caller: CallerIdentity | null; transaction?: Transaction } | { ok: false; error: string };
 
 /**
- * Decides a transaction's admission. `committed` says whether a committed block already holds its
- * txid (the executor reads that for the whole batch at once: one index read, not one per transaction).
+ * Whether the chain already holds a transaction's txid: in a committed block (the executor reads
+ * the index for the whole batch at once: one read, not one per transaction), or as an admitted
+ * transaction that failed (REJECTED_TXIDS).
  */
-export type AdmissionCheck = (transaction: Transaction, committed: boolean) => Admission | Promise<Admission>;
+export type SeenBefore = 'committed' | 'rejected' | null;
+
+/** Decides a transaction's admission; must depend on the transaction and the chain only. */
+export type AdmissionCheck = (transaction: Transaction, seen: SeenBefore) => Admission | Promise<Admission>;
 
 /**
  * How deployed chaincodes are kept in the registry and how their state is seen: in clear by
@@ -173,13 +185,15 @@ export class Executor {
       if (txidsInBlock.has(transaction.txid) || this.#recentTxids.has(transaction.txid)) {
         outcome = { ok: false, error: `duplicate transaction ${transaction.txid}`, event: null };
       } else {
-        const admission: Admission = this.#admit ? await this.#admit(transaction, committedBefore.has(transaction.txid)) : { ok: true, caller: null };
+        const admission: Admission = this.#admit ? await this.#admit(transaction, this.#seenBefore(transaction.txid, committedBefore, block)) : { ok: true, caller: null };
         if (!admission.ok) {
           outcome = { ok: false, error: admission.error, event: null };
         } else {
           const overlay = new StateOverlay(block);
           outcome = this.#execute(transaction, admission.transaction ?? transaction, overlay, admission.caller);
           if (outcome.ok) block.apply(overlay.writes());
+          // Not for a refused admission: a copy with a bad signature must not burn the genuine txid.
+          else if (this.#admit) block.putState(REJECTED_TXIDS, transaction.txid, UTF8.encode(String(blockNumber)));
         }
       }
       chaincodeEvents.push(outcome.event ?? emptyEvent());
@@ -203,6 +217,11 @@ export class Executor {
     if (committed.blockNumber !== blockNumber) throw new Error(`ledger committed block ${committed.blockNumber}, expected ${blockNumber}`);
     this.#afterCommit(committed, included, rejections, chaincodeEvents);
     return this.head();
+  }
+
+  #seenBefore(txid: string, committedBefore: ReadonlySet<string>, block: StateOverlay): SeenBefore {
+    if (committedBefore.has(txid)) return 'committed';
+    return block.getState(REJECTED_TXIDS, txid) === undefined ? null : 'rejected';
   }
 
   #afterCommit(

@@ -184,7 +184,7 @@ export class Peer implements PeerApi {
     const privacy = PrivacyMode.forPeer({ privacy: this.config.bool('security.privacy'), validator: this.config.bool('peer.validator.enabled'), enrollment: security.enrollment });
     this.#privacy = privacy;
     executor.setChaincodeRecords(privacy.chaincodeRecords());
-    executor.setAdmission((transaction, committed) => privacy.admit(transaction, security.checkForExecution(transaction, committed)));
+    executor.setAdmission((transaction, seen) => privacy.admit(transaction, security.checkForExecution(transaction, seen)));
   }
 
   /** Membership services of this peer; undefined while security is off. */

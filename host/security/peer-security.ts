@@ -6,6 +6,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreConfig } from '../config/core-config.ts';
 import type { Logger } from '../logging.ts';
+import type { SeenBefore } from '../peer/executor.ts';
 import type { Transaction } from '../protocol/messages.ts';
 import type { CallerIdentity } from '../runtime/types.ts';
 import { CaClient, type Enrollment } from './ca-client.ts';
@@ -354,16 +355,16 @@ export class PeerSecurity {
   }
 
   /**
-   * What every validator checks before a transaction runs: certificate, signature, and that no
-   * committed transaction already has its id (`committed`: the executor reads the index once per
-   * block; its recent-block window catches duplicates within a batch).
-   * Deterministic: it depends on the transaction and the committed chain only — so not on the
-   * revocation list, which each peer fetches for itself (checked at submission instead).
+   * What every validator checks before a transaction runs: certificate, signature, and that the
+   * chain does not already hold its id (`seen`: committed, or admitted and failed — the executor
+   * reads both; its recent-block window catches duplicates within a batch).
+   * Deterministic: it depends on the transaction and the chain only — so not on the revocation
+   * list, which each peer fetches for itself (checked at submission instead).
    */
-  checkForExecution(transaction: Transaction, committed: boolean): TransactionCheck {
+  checkForExecution(transaction: Transaction, seen: SeenBefore): TransactionCheck {
     const checked = verifyTransaction(transaction, this.verifier);
     if (!checked.ok) return checked;
-    if (committed) return { ok: false, error: `transaction ${transaction.txid} is a replay of a committed transaction` };
+    if (seen !== null) return { ok: false, error: `transaction ${transaction.txid} is a replay of a ${seen} transaction` };
     return checked;
   }
 

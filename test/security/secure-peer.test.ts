@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Membersrvc } from '../../host/membersrvc/membersrvc.ts';
+import { REJECTED_TXIDS } from '../../host/peer/executor.ts';
 import { Peer } from '../../host/peer/peer.ts';
 import { newInvokeTransaction, timestampNow } from '../../host/peer/transactions.ts';
 import { TransactionCodec, type ChaincodeSpec, type Transaction } from '../../host/protocol/messages.ts';
@@ -191,8 +192,8 @@ test('a replayed transaction is refused: in the recent window and from the commi
   await peer.executor.executeBatch({ transactions: [TransactionCodec.encode(signed)], consensusMetadata: new Uint8Array(0) });
   // Outside the recent window only the committed index knows it: the executor reads it per block.
   assert.deepEqual([...(await peer.ledger.committedTxids([signed.txid, 'never-submitted']))], [signed.txid]);
-  assert.equal((peer.security!.checkForExecution(signed, false)).ok, true);
-  assert.equal((peer.security!.checkForExecution(signed, true) as { error: string }).error, `transaction ${signed.txid} is a replay of a committed transaction`);
+  assert.equal((peer.security!.checkForExecution(signed, null)).ok, true);
+  assert.equal((peer.security!.checkForExecution(signed, 'committed') as { error: string }).error, `transaction ${signed.txid} is a replay of a committed transaction`);
   // Past the executor's recent window (256 blocks), the executor's read of the index refuses it.
   for (let i = 0; i < 257; i++) await peer.executor.executeBatch({ transactions: [], consensusMetadata: new Uint8Array(0) });
   await peer.executor.executeBatch({ transactions: [TransactionCodec.encode(signed)], consensusMetadata: new Uint8Array(0) });
@@ -202,6 +203,30 @@ test('a replayed transaction is refused: in the recent window and from the commi
     blockNumber: peer.ledger.height() - 1,
   });
   assert.equal(await readCounter(), count);
+});
+
+test('a replay of a transaction that was admitted and then failed in chaincode is refused, also within one batch; a forged copy does not burn its txid', async () => {
+  const failing = await signedBy('lukas', ['decrement']);
+  const status = () => peer.executor.transactionStatus(failing.txid) as Promise<{ status: string; error?: string }>;
+  // A copy with a bad signature, ordered first, is refused at admission and leaves no record.
+  const forgedCopy = { ...failing, signature: new Uint8Array(failing.signature).map((b, i) => (i === 10 ? b ^ 1 : b)) };
+  await execute(forgedCopy);
+  assert.match((await status()).error ?? '', /signature does not verify/);
+  assert.equal(peer.ledger.getState(REJECTED_TXIDS, failing.txid), undefined);
+  // The genuine one is admitted and fails in chaincode: recorded, in state, with its block.
+  await execute(failing);
+  assert.deepEqual(await status(), { status: 'rejected', error: 'Invalid invoke function name. Expecting "increment"', blockNumber: peer.ledger.height() - 1 });
+  assert.equal(new TextDecoder().decode(peer.ledger.getState(REJECTED_TXIDS, failing.txid)), String(peer.ledger.height() - 1));
+  // Its replay, later, is refused before chaincode, whatever chaincode would say this time.
+  await execute(failing);
+  assert.equal((await status()).error, `transaction ${failing.txid} is a replay of a rejected transaction`);
+  assert.equal(peer.security!.checkForExecution(failing, 'rejected').ok, false);
+  // Twice in one batch: the second is refused by the record the first just made.
+  const twice = await signedBy('lukas', ['decrement']);
+  const before = peer.ledger.height();
+  await peer.executor.executeBatch({ transactions: [TransactionCodec.encode(twice), TransactionCodec.encode(twice)], consensusMetadata: new Uint8Array(0) });
+  assert.equal(peer.ledger.height(), before + 1);
+  assert.equal(((await peer.executor.transactionStatus(twice.txid)) as { error: string }).error, `transaction ${twice.txid} is a replay of a rejected transaction`);
 });
 
 test('revoked: once the CA revokes a user and the peer has the list, the peer refuses to submit for it; execution does not depend on the list', async () => {
@@ -214,7 +239,7 @@ test('revoked: once the CA revokes a user and the peer has the list, the peer re
   assert.match((refused as { error: string }).error, new RegExp(`^transaction ${signed.txid}: certificate [0-9A-F]+ is revoked$`));
   await assert.rejects(peer.invoke(spec(counter, ['increment'], 'bob')), /certificate [0-9A-F]+ is revoked$/);
   // Validators may hold different copies of the list: what they execute must not depend on it.
-  assert.equal(peer.security!.checkForExecution(signed, false).ok, true);
+  assert.equal(peer.security!.checkForExecution(signed, null).ok, true);
 });
 
 async function weft(args: string[]): Promise<{ out: string; error: string }> {

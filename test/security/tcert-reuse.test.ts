@@ -42,7 +42,7 @@ test('reuse 3: a TCert signs three transactions, then the next one is used; each
   assert.notEqual(certs[0], certs[3]);
   assert.notEqual(certs[3], certs[6]);
   assert.equal(new Set(signed.map((t) => hex(t.nonce))).size, 7);
-  for (const transaction of signed) assert.equal(reusing.peer.security!.checkForExecution(transaction, false).ok, true, transaction.txid);
+  for (const transaction of signed) assert.equal(reusing.peer.security!.checkForExecution(transaction, null).ok, true, transaction.txid);
 });
 
 test('default (reuse 1): every transaction carries a fresh TCert', async () => {
