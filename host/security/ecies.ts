@@ -42,6 +42,14 @@ export function eciesSeal(recipientPoint: Uint8Array, plaintext: Uint8Array, lab
   return new Uint8Array(Buffer.concat([ephemeralPoint, gcmSeal(key, nonce, plaintext, Buffer.from(label, 'utf8'))]));
 }
 
+/** ECDH's getPrivateKey() drops leading zero bytes (one key in 256): the scalar as its fixed 32 bytes. */
+function scalarOf(ecdh: ECDH): Uint8Array {
+  const raw = ecdh.getPrivateKey();
+  const scalar = new Uint8Array(P256_SCALAR_BYTES);
+  scalar.set(raw, P256_SCALAR_BYTES - raw.length);
+  return scalar;
+}
+
 /** A P-256 private key held for opening sealed messages (ECDH with the scalar set once). */
 export class EciesRecipient {
   readonly point: Uint8Array;
@@ -63,12 +71,12 @@ export class EciesRecipient {
   static generate(): EciesRecipient {
     const ecdh = createECDH(CURVE);
     ecdh.generateKeys();
-    return new EciesRecipient(new Uint8Array(ecdh.getPrivateKey()));
+    return new EciesRecipient(scalarOf(ecdh));
   }
 
   /** The private scalar, for storing the key (callers keep it secret). */
   scalar(): Uint8Array {
-    return new Uint8Array(this.#ecdh.getPrivateKey());
+    return scalarOf(this.#ecdh);
   }
 
   /** The plaintext, or undefined if the message was not sealed to this key with this label or was altered. Never throws. */

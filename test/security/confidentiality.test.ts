@@ -71,6 +71,18 @@ test('ECIES: what is sealed to a key opens with it, under the same label only; a
   assert.deepEqual(new EciesRecipient(chain.scalar()).open(sealed, 'label A'), text('secret keys'));
 });
 
+test('ECIES: a scalar with leading zero bytes (one key in 256) is still stored as its 32 bytes and opens what was sealed to it', () => {
+  const scalar = new Uint8Array(32);
+  scalar[1] = 0x01; // 0x00 0x01 …: node's ECDH reports it as 31 bytes
+  scalar[31] = 0x2a;
+  const key = new EciesRecipient(scalar);
+  assert.deepEqual(key.scalar(), scalar);
+  const sealed = eciesSeal(key.point, text('still mine'), 'label A');
+  assert.deepEqual(new EciesRecipient(key.scalar()).open(sealed, 'label A'), text('still mine'));
+  // generate() goes through the same padding: many keys, every scalar 32 bytes.
+  for (let i = 0; i < 600; i++) assert.equal(EciesRecipient.generate().scalar().length, 32);
+});
+
 test('an invoke round-trips: chaincodeID, payload and metadata encrypted, the rest in clear, no state key', () => {
   const plain = invoke();
   const sealed = encryptTransaction(plain, chain.point);
