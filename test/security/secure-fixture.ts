@@ -48,8 +48,16 @@ export async function startSecureFixture(users: Record<string, string>, options:
     },
   });
   const peer = new Peer({ config });
-  await peer.start();
-  for (const [user, secret] of Object.entries(users)) await peer.security!.login(user, secret);
+  try {
+    await peer.start();
+    for (const [user, secret] of Object.entries(users)) await peer.security!.login(user, secret);
+  } catch (error) {
+    // What started must stop, or its servers keep the test process alive after the failure.
+    await peer.stop().catch(() => undefined);
+    await ca.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     ca,
     peer,

@@ -14,10 +14,15 @@ let reusing: SecureFixture;
 let fresh: SecureFixture;
 
 before(async () => {
-  [reusing, fresh] = await Promise.all([
+  // Settled, not Promise.all: if one fixture fails to start, the one that started must still be
+  // closed by after(), or its servers keep the test process alive for ever.
+  const [a, b] = await Promise.allSettled([
     startSecureFixture({ diego: 'DRJ23pEQl16a' }, { tcertBatchSize: 4, tcertReuse: 3 }),
     startSecureFixture({ diego: 'DRJ23pEQl16a' }, { tcertBatchSize: 4 }),
   ]);
+  if (a.status === 'fulfilled') reusing = a.value;
+  if (b.status === 'fulfilled') fresh = b.value;
+  for (const settled of [a, b]) if (settled.status === 'rejected') throw settled.reason;
 });
 
 after(async () => {
