@@ -2,7 +2,8 @@
 // chaincode_example02 gives the same answers on all four; a stopped backup does not stop the
 // network; with two stopped nothing commits, and the accepted request executes once one returns;
 // a restarted peer catches up; the primary stopped means a view change and progress through
-// another peer, and the old primary, back, catches up on a quiet network. Fabric's own defaults (request timeout 2 s, view-change timeout 2 s).
+// another peer, and the old primary, back, catches up on a quiet network. Fabric's own defaults
+// (request timeout 2 s, view-change timeout 2 s).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPeer, stopPeer } from '../../host/launcher/network-launcher.ts';
