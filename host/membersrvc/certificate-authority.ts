@@ -403,13 +403,15 @@ export class CertificateAuthority {
 
   // ---- TLSCA
 
-  /** A certificate binding a validator's libp2p Ed25519 key to its enrollment id (role validator required). */
+  /** A certificate binding a peer's libp2p Ed25519 key to its enrollment id (role validator, or peer for a non-validating peer). */
   async issueValidatorCert(request: ValidatorCertRequest): Promise<{ cert: string }> {
     const id = checkId(request?.enrollId, 'enrollment ID');
     const raw = fromB64(request.peerPublicKey, 'peerPublicKey', 64);
     if (raw.length !== ED25519_PUBLIC_KEY_BYTES) throw new CaError(400, `peerPublicKey must be a ${ED25519_PUBLIC_KEY_BYTES}-byte Ed25519 public key`);
     const user = await this.#authenticate(id, request.timestamp, request.signature, validatorCertRequestBytes(request));
-    if ((user.roles & Role.VALIDATOR) === 0) throw new CaError(403, `${id} is not a validator: only users with the validator role get a validator certificate.`);
+    if ((user.roles & (Role.VALIDATOR | Role.PEER)) === 0) {
+      throw new CaError(403, `${id} is not a peer: only users with the validator or peer role get a network identity certificate.`);
+    }
     let peerKey: CryptoKey;
     try {
       peerKey = await crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, true, ['verify']);

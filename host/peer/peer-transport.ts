@@ -20,20 +20,15 @@ export function networked(config: CoreConfig): boolean {
 }
 
 /**
- * Admission by validator certificate: a validating peer presents its own (a non-validating peer
- * presents none); a member the list marks as a validator must present one for its own libp2p key,
- * issued by this network's CA to an enrolled validator. Non-validating members take no part in
- * consensus and are admitted by the member list alone.
+ * Admission by network identity certificate: every peer presents one for its own libp2p key,
+ * issued by this network's CA to its enrollment; a member the list marks as a validator must be
+ * enrolled with the validator role, a non-validating member with the peer role (or validator).
+ * The member list alone admits no one.
  */
-export async function validatorAdmission(
-  security: Pick<PeerSecurity, 'validatorCertificate' | 'verifier'>,
-  publicKey: Uint8Array,
-  validator: boolean,
-): Promise<TransportAdmission> {
-  const credential = validator ? await security.validatorCertificate(publicKey) : new Uint8Array(0);
+export async function validatorAdmission(security: Pick<PeerSecurity, 'validatorCertificate' | 'verifier'>, publicKey: Uint8Array): Promise<TransportAdmission> {
   return {
-    credential,
-    check: (member, certificate) => (member.validator ? checkValidatorIdentity({ peerId: member.peerId, certificate }, security.verifier) : { ok: true }),
+    credential: await security.validatorCertificate(publicKey),
+    check: (member, certificate) => checkValidatorIdentity({ peerId: member.peerId, certificate, as: member.validator ? 'validator' : 'peer' }, security.verifier),
   };
 }
 
@@ -45,7 +40,7 @@ export async function createPeerTransport(config: CoreConfig, dataDir: string, l
   const identity = await loadOrCreatePeerIdentity(dataDir);
   if (identity.created) log.notice('Created the peer key', { file: identity.keyFile, peerId: identity.peerId });
   const validator = config.bool('peer.validator.enabled');
-  const admission = security ? await validatorAdmission(security, identity.privateKey.publicKey.raw, validator) : undefined;
+  const admission = security ? await validatorAdmission(security, identity.privateKey.publicKey.raw) : undefined;
   return new Libp2pTransport({
     selfId: config.string('peer.id'),
     privateKey: identity.privateKey,

@@ -179,7 +179,7 @@ export class PeerSecurity {
    * presents to other validators.
    */
   async validatorCertificate(peerPublicKey: Uint8Array): Promise<Uint8Array> {
-    if (!this.#self) throw new SecurityError('the peer has no enrollment (security.enrollID is empty)');
+    if (!this.#self) throw new SecurityError('the peer has no enrollment (security.enrollID is empty): with security on, every peer joins the network with a certificate for its enrollment (role validator, or peer for a non-validating peer)');
     const file = join(this.#dataDir, 'crypto', 'peer', 'validator-cert.der');
     try {
       return new Uint8Array(await readFile(file));

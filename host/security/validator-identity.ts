@@ -17,6 +17,8 @@ export interface ValidatorClaim {
   certificate: Uint8Array;
   /** When set, the certificate must name this enrollment id (e.g. test_vp2 for replica vp2). */
   expectedEnrollId?: string;
+  /** What the member list says the remote is: a validator (default) needs the validator role; a non-validating peer the peer role (or validator). */
+  as?: 'validator' | 'peer';
 }
 
 export type ValidatorVerdict = { ok: true; enrollId: string; roles: number } | { ok: false; reason: string };
@@ -59,7 +61,9 @@ export function checkValidatorIdentity(claim: ValidatorClaim, verifier: Certific
   } catch (error) {
     return { ok: false, reason: `validator certificate: ${(error as Error).message}` };
   }
-  if ((roles & Role.VALIDATOR) === 0) return { ok: false, reason: `${checked.cert.subjectCommonName} is not enrolled as a validator` };
+  if (claim.as === 'peer') {
+    if ((roles & (Role.PEER | Role.VALIDATOR)) === 0) return { ok: false, reason: `${checked.cert.subjectCommonName} is not enrolled as a peer` };
+  } else if ((roles & Role.VALIDATOR) === 0) return { ok: false, reason: `${checked.cert.subjectCommonName} is not enrolled as a validator` };
   const enrollId = checked.cert.subjectCommonName;
   if (claim.expectedEnrollId !== undefined && claim.expectedEnrollId !== enrollId) {
     return { ok: false, reason: `validator certificate names ${enrollId}, expected ${claim.expectedEnrollId}` };

@@ -200,7 +200,7 @@ test('validator certificates: for validators only, bound to the Ed25519 key they
   assert.equal(cert.issuer, 'CN=weft TLSCA, O=weft');
   assert.equal(readCertFields(cert).kind, CertKind.VALIDATOR);
   const user2 = await client.enroll('test_user2', 'zMflqOKezFiA');
-  await rejects(client.validatorCert(user2, key), 403, 'test_user2 is not a validator: only users with the validator role get a validator certificate.');
+  await rejects(client.validatorCert(user2, key), 403, 'test_user2 is not a peer: only users with the validator or peer role get a network identity certificate.');
   await rejects(client.validatorCert(vp0, new Uint8Array(31)), 400, 'peerPublicKey must be a 32-byte Ed25519 public key');
   if (hasOpenssl) assert.match(opensslText(der), /ED25519/);
 });
