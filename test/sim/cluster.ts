@@ -30,6 +30,12 @@ export interface ClusterOptions {
   traceDebugNotes?: boolean;
   /** ReplicaEnvironment.transactionsIn (default: one transaction per request). */
   transactionsIn?: (payload: Uint8Array) => number;
+  /**
+   * Tell replicas who is reachable, as the plugin does from its transport: a crash makes the
+   * crashed replica unreachable to the others; a restart connects it to every live replica.
+   * Off for the scenario tests, which script reachability themselves.
+   */
+  reachability?: boolean;
 }
 
 const INSTANT: HostTiming = { writeLatencyMax: 0, executeLatencyMax: 0, transferLatencyMin: 1, transferLatencyMax: 1 };
@@ -54,6 +60,7 @@ export class Cluster implements HostWorld {
   drop: ((from: number, to: number, message: PbftMessage) => boolean) | null = null;
   #nextTx = 0;
   readonly #traceMessages: boolean;
+  readonly #reachability: boolean;
   readonly #traceDebug: boolean;
   readonly #workloadPrng: Prng;
 
@@ -62,6 +69,7 @@ export class Cluster implements HostWorld {
     this.n = options.n ?? 4;
     this.f = options.f ?? Math.floor((this.n - 1) / 3);
     this.#traceMessages = options.traceMessages ?? false;
+    this.#reachability = options.reachability ?? false;
     this.#traceDebug = options.traceDebugNotes ?? false;
     this.network = new SimNetwork(this.prng.fork(), options.faults ?? NO_FAULTS);
     this.#workloadPrng = this.prng.fork();
@@ -158,6 +166,7 @@ export class Cluster implements HostWorld {
     const host = this.host(id);
     if (!host.up) return;
     host.crash();
+    if (this.#reachability) for (const other of this.hosts) if (other.up) other.core?.setReachable(id, false);
     this.liveness.originCrashed(id);
     this.trace.add(this.now, id, 'crash', `lost ${host.storage.lostWrites} unsynced write(s) so far`);
   }
@@ -166,6 +175,13 @@ export class Cluster implements HostWorld {
     const host = this.host(id);
     if (host.up) return;
     host.start();
+    if (this.#reachability) {
+      for (const other of this.hosts) {
+        if (other === host) continue;
+        host.core?.setReachable(other.id, other.up);
+        if (other.up) other.core?.setReachable(id, true);
+      }
+    }
     const s = host.core?.status();
     this.trace.add(this.now, id, 'restart', s ? `view ${s.view} h ${s.h} lastExec ${s.lastExec}` : '');
   }

@@ -38,7 +38,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   const swarm = drawSwarm(worldPrng);
   options.adjust?.(swarm);
   const faultPrng = worldPrng.fork();
-  const cluster = new Cluster({ seed, n: swarm.n, f: swarm.f, replica: swarm.replica, timing: swarm.timing, faults: swarm.faults, byzantine: swarm.byzantine, traceDebugNotes: options.debug ?? false, traceMessages: options.debug ?? false });
+  const cluster = new Cluster({ seed, n: swarm.n, f: swarm.f, replica: swarm.replica, timing: swarm.timing, faults: swarm.faults, byzantine: swarm.byzantine, reachability: true, traceDebugNotes: options.debug ?? false, traceMessages: options.debug ?? false });
   cluster.trace.echo = options.verbose ?? false;
   cluster.trace.add(0, null, 'world', describeSwarm(swarm));
   let phase: Phase = 'safety';
