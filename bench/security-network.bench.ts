@@ -16,6 +16,7 @@ import { buildChaincode } from '../host/chaincode/build.ts';
 import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
 import { Membersrvc } from '../host/membersrvc/membersrvc.ts';
 import { RestClient } from '../host/rest/client.ts';
+import { readReply, requestBody } from '../host/bench/driver.ts';
 import { LeanHttpConnection } from '../host/bench/http-client.ts';
 import { REPO_ROOT } from '../test/integration/harness.ts';
 
@@ -72,18 +73,12 @@ async function load(layout: NetworkLayout, name: string, total: number, secure: 
   await Promise.all(
     connections.map(async (connection, worker) => {
       const peer = worker % layout.peers.length;
-      const body = JSON.stringify({
-        jsonrpc: '2.0',
-        method: 'invoke',
-        params: { type: 1, chaincodeID: { name }, ctorMsg: { args: ['invoke', 'a', 'b', '1'] }, ...(secure ? { secureContext: USERS[peer]![0] } : {}) },
-        id: worker,
-      });
+      const body = requestBody('invoke', JSON.stringify(name), ['invoke', 'a', 'b', '1'], worker, secure ? USERS[peer]![0] : undefined);
       for (;;) {
         const i = next++;
         if (i >= total) return;
         try {
-          const reply = JSON.parse(await connection.post('/chaincode', body)) as { result?: { status?: string } };
-          if (reply.result?.status !== 'OK') refused++;
+          if (!readReply(await connection.post('/chaincode', body)).ok) refused++;
         } catch {
           refused++;
         }

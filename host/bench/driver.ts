@@ -140,12 +140,14 @@ function countMessage(counts: Record<string, number>, message: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-function requestBody(method: 'invoke' | 'query', chaincodeJson: string, args: string[], id: number): string {
-  return `{"jsonrpc":"2.0","method":"${method}","params":{"type":1,"chaincodeID":{"name":${chaincodeJson}},"ctorMsg":{"args":${JSON.stringify(args)}}},"id":${id}}`;
+/** A /chaincode JSON-RPC body; `chaincodeJson` is the chaincode name already as JSON; with security on, `secureContext` names the user. */
+export function requestBody(method: 'invoke' | 'query', chaincodeJson: string, args: string[], id: number, secureContext?: string): string {
+  const user = secureContext === undefined ? '' : `,"secureContext":${JSON.stringify(secureContext)}`;
+  return `{"jsonrpc":"2.0","method":"${method}","params":{"type":1,"chaincodeID":{"name":${chaincodeJson}},"ctorMsg":{"args":${JSON.stringify(args)}}${user}},"id":${id}}`;
 }
 
 /** The JSON-RPC answer: result.message, or the error text. */
-function readReply(body: string): { ok: true; message: string } | { ok: false; error: string } {
+export function readReply(body: string): { ok: true; message: string } | { ok: false; error: string } {
   let reply: { result?: { message?: unknown }; error?: { message?: unknown; data?: unknown } };
   try {
     reply = JSON.parse(body) as typeof reply;
