@@ -13,6 +13,7 @@ import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { DIAL_TIMEOUT_MS } from './limits.ts';
+import { noiseCrypto } from './noise-crypto.ts';
 
 export interface NodeOptions {
   privateKey: Ed25519PrivateKey;
@@ -49,7 +50,7 @@ export async function createWeftNode(options: NodeOptions): Promise<WeftNode> {
       announce: options.announce ? [options.announce.toString()] : [],
     },
     transports: [tcp()],
-    connectionEncrypters: [noise({ prologueBytes: new TextEncoder().encode(`weft/${options.networkId}`) })],
+    connectionEncrypters: [noise({ prologueBytes: new TextEncoder().encode(`weft/${options.networkId}`), crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     services: { identify: identify(), ping: ping() },
     connectionGater: {
