@@ -66,6 +66,11 @@ export function ms(n: number): string {
   return n < 100 ? n.toFixed(1) : Math.round(n).toString();
 }
 
+/** A fraction as a whole percentage. */
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)} %`;
+}
+
 function messages(counts: Record<string, number>): string[] {
   return Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
@@ -97,6 +102,11 @@ export function formatRun(run: BenchRun): string[] {
   ];
   const peersCpu = run.cpu.peersMicrosPerTx === null ? '' : `, peers ${count(run.cpu.peersMicrosPerTx)} µs (all ${net.peers} together)`;
   lines.push(`  CPU per committed tx  client ${count(run.cpu.clientMicrosPerTx)} µs${peersCpu}`);
+  const machine = run.cpu.machine;
+  if (machine) {
+    const stolen = machine.stolen >= 0.005 ? `; ${percent(machine.stolen)} taken by the hypervisor for other machines` : '';
+    lines.push(`  machine               ${percent(machine.busy)} busy over its ${machine.cores} cores while measuring${stolen}`);
+  }
   if (run.batches.length > 0) {
     const each = run.batches.map((b) => `${b.peer} ${count(b.batches)} (${ms(b.orderingMs)} + ${ms(b.executionMs)})`);
     lines.push(`  PBFT batches          count (mean ordering + execution ms): ${each.join('   ')}`);

@@ -5,7 +5,7 @@
 import { batchFigures, scrapeBatchTotals, type PeerBatchFigures } from './batch-figures.ts';
 import { drive, type BenchTarget, type DriveProgress, type DriveResult, type ScheduledAction } from './driver.ts';
 import { chaincodeModule, deployOnAll } from './deploy.ts';
-import { totalCpuSeconds } from './process-cpu.ts';
+import { machineCpuTimes, machineLoad, totalCpuSeconds, type MachineLoad } from './process-cpu.ts';
 import { meanThroughput } from './stats.ts';
 import { WORKLOADS, type Operation, type WorkloadName, type WorkloadOptions } from './workloads.ts';
 
@@ -80,7 +80,7 @@ export interface BenchRun {
    * CPU per committed transaction during the measurement, in microseconds: this process (clients,
    * event listeners) and all peer processes together (null when unknown, or when a peer restarted).
    */
-  cpu: { clientMicrosPerTx: number; peersMicrosPerTx: number | null };
+  cpu: { clientMicrosPerTx: number; peersMicrosPerTx: number | null; machine: MachineLoad | null };
   /** Each PBFT peer's batches during the measurement, by its own metrics (empty for noops). */
   batches: PeerBatchFigures[];
   result: DriveResult;
@@ -157,7 +157,9 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
   const pids = fault ? undefined : hooks.peerPids;
   const batchesBefore = await Promise.all(targets.map(scrapeBatchTotals));
   const peersCpuBefore = pids ? totalCpuSeconds(pids) : Number.NaN;
+  const machineBefore = machineCpuTimes();
   const result = await drive({ ...load, durationMs: plan.durationS * 1000, schedule, onProgress: (p) => hooks.onProgress?.('measure', p) });
+  const machine = machineLoad(machineBefore, machineCpuTimes());
   const peersCpu = pids ? totalCpuSeconds(pids) - peersCpuBefore : Number.NaN;
   const batchesAfter = await Promise.all(targets.map(scrapeBatchTotals));
   const perTx = (seconds: number): number => (seconds * 1e6) / result.committed;
@@ -170,7 +172,7 @@ export async function runWorkload(targets: BenchTarget[], network: NetworkDescri
     targets: sendTo.map((t) => `${t.id} ${t.rest}`),
     plan: { clients: plan.clients, ratePerSecond: plan.ratePerSecond ?? null, maxInFlight: plan.ratePerSecond === undefined ? (plan.maxInFlight ?? null) : null, durationS: plan.durationS, warmupS: plan.warmupS, options: plan.options },
     setup: setupFigures,
-    cpu: { clientMicrosPerTx: perTx(result.clientCpuSeconds), peersMicrosPerTx: Number.isFinite(peersCpu) ? perTx(peersCpu) : null },
+    cpu: { clientMicrosPerTx: perTx(result.clientCpuSeconds), peersMicrosPerTx: Number.isFinite(peersCpu) ? perTx(peersCpu) : null, machine: machine ?? null },
     batches: batchFigures(targets.map((t) => t.id), batchesBefore, batchesAfter),
     result,
     fault: fault ? faultFigures(fault, result, plan.durationS) : undefined,

@@ -50,7 +50,7 @@ function run(overrides: Partial<BenchRun> = {}): BenchRun {
     targets: ['vp0 127.0.0.1:7050'],
     plan: { clients: 64, ratePerSecond: 1200, maxInFlight: null, durationS: 10, warmupS: 2, options: DEFAULT_WORKLOAD_OPTIONS },
     setup: { operations: 100, committed: 100, refused: 0, rejected: 0, lost: 0, seconds: 1.5 },
-    cpu: { clientMicrosPerTx: 100, peersMicrosPerTx: 450.4 },
+    cpu: { clientMicrosPerTx: 100, peersMicrosPerTx: 450.4, machine: null },
     batches: [],
     result: result(),
     startedAt: '2026-11-24T12:00:00.000Z',
@@ -116,6 +116,10 @@ test('formatRun: the figures a person reads, refusals and rejections by message,
   assert.equal(troubled[0], 'smallbank — 4 pbft peers (f = 1), closed loop, 8 clients, 30 s');
   const timed = formatRun(run({ batches: [{ peer: 'vp0', batches: 412, orderingMs: 80.04, executionMs: 37 }, { peer: 'vp1', batches: 411, orderingMs: 0, executionMs: 1234.5 }] }));
   assert.equal(timed[5], '  PBFT batches          count (mean ordering + execution ms): vp0 412 (80.0 + 37.0)   vp1 411 (0.0 + 1235)');
+  const loaded = formatRun(run({ cpu: { clientMicrosPerTx: 100, peersMicrosPerTx: 450.4, machine: { busy: 0.974, stolen: 0.021, cores: 2 } } }));
+  assert.equal(loaded[5], '  machine               97 % busy over its 2 cores while measuring; 2 % taken by the hypervisor for other machines');
+  const unshared = formatRun(run({ cpu: { clientMicrosPerTx: 100, peersMicrosPerTx: 450.4, machine: { busy: 0.5, stolen: 0.001, cores: 2 } } }));
+  assert.equal(unshared[5], '  machine               50 % busy over its 2 cores while measuring', 'no steal line below half a percent');
   const windowed = formatRun(run({ plan: { clients: 16, ratePerSecond: null, maxInFlight: 1500, durationS: 5, warmupS: 0, options: DEFAULT_WORKLOAD_OPTIONS } }));
   assert.equal(windowed[0], 'smallbank — 4 pbft peers (f = 1), closed loop, 1,500 in flight, 16 clients, 5 s');
   assert.ok(troubled.includes('  transactions          sent 12,000   accepted 12,000   refused 3   rejected 2   lost 1'));

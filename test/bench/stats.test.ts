@@ -60,3 +60,29 @@ test('processCpuSeconds: this process has used some CPU; an absent process gives
   assert.ok(Number.isNaN(processCpuSeconds(2 ** 30)));
   assert.ok(Number.isNaN(totalCpuSeconds([process.pid, undefined])));
 });
+
+test('machine load: /proc/stat parsed into busy, idle and stolen time; the load between two readings', async () => {
+  const { parseProcStat, machineLoad, machineCpuTimes } = await import('../../host/bench/process-cpu.ts');
+  const stat = (user: number, idle: number, steal: number): string =>
+    `cpu  ${user} 0 100 ${idle} 20 5 5 ${steal} 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\ncpu1 1 0 0 0 0 0 0 0 0 0\nintr 123\n`;
+  const before = definedOrFail(parseProcStat(stat(1000, 5000, 10)));
+  assert.deepEqual(before, { busy: 1110, idle: 5020, steal: 10, cores: 2 });
+  const after = definedOrFail(parseProcStat(stat(2800, 5100, 110)));
+  // 1,800 busy + 100 idle + 100 stolen ticks
+  assert.deepEqual(machineLoad(before, after), { busy: 0.9, stolen: 0.05, cores: 2 });
+  assert.equal(machineLoad(before, before), undefined, 'no time passed');
+  assert.equal(machineLoad(after, before), undefined, 'a counter that went backwards');
+  assert.equal(machineLoad(undefined, after), undefined);
+  assert.equal(parseProcStat('intr 1 2 3\n'), undefined);
+  assert.equal(parseProcStat('cpu  1 2 x 4 5 6 7 8\n'), undefined);
+  assert.equal(parseProcStat('cpu  1 2 3\n'), undefined, 'too few fields');
+  if (process.platform === 'linux') {
+    const now = machineCpuTimes();
+    assert.ok(now !== undefined && now.cores >= 1 && now.busy > 0);
+  }
+});
+
+function definedOrFail<T>(value: T | undefined): T {
+  assert.ok(value !== undefined);
+  return value;
+}
