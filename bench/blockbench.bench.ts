@@ -184,7 +184,10 @@ for (const [workload, run] of pbftMax) {
 for (const [workload, run] of pbftAtGoal) {
   const r = run.result;
   const ok = r.committedPerSecond >= 0.95 * (run.plan.ratePerSecond ?? 0) && r.latencyMs.median <= GOAL_MEDIAN_MS && r.lost === 0;
-  console.log(`  ${workload} at ${count(run.plan.ratePerSecond ?? 0)} tx/s offered: ${count(r.committedPerSecond)} committed tx/s, median ${ms(r.latencyMs.median)} ms, lost ${r.lost}, refused ${r.refused}   (goal: sustained with median ≤ ${GOAL_MEDIAN_MS} ms: ${verdict(ok)})`);
+  // Latency at these rates is queueing for two shared cores: how busy they were (and how much the hypervisor took) reads beside the median.
+  const machine = run.cpu.machine;
+  const load = machine ? `, machine ${Math.round(machine.busy * 100)} % busy${machine.stolen >= 0.005 ? ` (+${Math.round(machine.stolen * 100)} % stolen)` : ''}` : '';
+  console.log(`  ${workload} at ${count(run.plan.ratePerSecond ?? 0)} tx/s offered: ${count(r.committedPerSecond)} committed tx/s, median ${ms(r.latencyMs.median)} ms, lost ${r.lost}, refused ${r.refused}${load}   (goal: sustained with median ≤ ${GOAL_MEDIAN_MS} ms: ${verdict(ok)})`);
 }
 if (scalability.length > 0) console.log(formatScalability(scalability).join('\n'));
 if (faultRun?.fault) {
