@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchNetwork } from '../host/bench/bench-network.ts';
 import { formatProgress } from '../host/bench/progress.ts';
-import { buildReport, count, formatRun, formatScalability, ms, networkLabel, reportJson, type ScalabilityRow } from '../host/bench/report.ts';
+import { buildReport, count, formatRun, formatScalability, ms, networkLabel, percent, reportJson, STOLEN_SHOWN_FROM, type ScalabilityRow } from '../host/bench/report.ts';
 import { FAULT_RESTART_AT, FAULT_STOP_AT, runWorkload, type BenchRun, type FaultPlan, type NetworkDescription, type RunPlan } from '../host/bench/runner.ts';
 import { renderBenchSvg } from '../host/bench/svg-plot.ts';
 import { DEFAULT_WORKLOAD_OPTIONS, type WorkloadName, type WorkloadOptions } from '../host/bench/workloads.ts';
@@ -186,7 +186,7 @@ for (const [workload, run] of pbftAtGoal) {
   const ok = r.committedPerSecond >= 0.95 * (run.plan.ratePerSecond ?? 0) && r.latencyMs.median <= GOAL_MEDIAN_MS && r.lost === 0;
   // Latency at these rates is queueing for two shared cores: how busy they were (and how much the hypervisor took) reads beside the median.
   const machine = run.cpu.machine;
-  const load = machine ? `, machine ${Math.round(machine.busy * 100)} % busy${machine.stolen >= 0.005 ? ` (+${Math.round(machine.stolen * 100)} % stolen)` : ''}` : '';
+  const load = machine ? `, machine ${percent(machine.busy)} busy${machine.stolen >= STOLEN_SHOWN_FROM ? ` (+${percent(machine.stolen)} stolen)` : ''}` : '';
   console.log(`  ${workload} at ${count(run.plan.ratePerSecond ?? 0)} tx/s offered: ${count(r.committedPerSecond)} committed tx/s, median ${ms(r.latencyMs.median)} ms, lost ${r.lost}, refused ${r.refused}${load}   (goal: sustained with median ≤ ${GOAL_MEDIAN_MS} ms: ${verdict(ok)})`);
 }
 if (scalability.length > 0) console.log(formatScalability(scalability).join('\n'));

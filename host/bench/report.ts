@@ -66,8 +66,11 @@ export function ms(n: number): string {
   return n < 100 ? n.toFixed(1) : Math.round(n).toString();
 }
 
+/** Steal below this share of the machine is not worth a word (a quiet cloud machine shows a little). */
+export const STOLEN_SHOWN_FROM = 0.005;
+
 /** A fraction as a whole percentage. */
-function percent(fraction: number): string {
+export function percent(fraction: number): string {
   return `${Math.round(fraction * 100)} %`;
 }
 
@@ -104,7 +107,7 @@ export function formatRun(run: BenchRun): string[] {
   lines.push(`  CPU per committed tx  client ${count(run.cpu.clientMicrosPerTx)} µs${peersCpu}`);
   const machine = run.cpu.machine;
   if (machine) {
-    const stolen = machine.stolen >= 0.005 ? `; ${percent(machine.stolen)} taken by the hypervisor for other machines` : '';
+    const stolen = machine.stolen >= STOLEN_SHOWN_FROM ? `; ${percent(machine.stolen)} taken by the hypervisor for other machines` : '';
     lines.push(`  machine               ${percent(machine.busy)} busy over its ${machine.cores} cores while measuring${stolen}`);
   }
   if (run.batches.length > 0) {
