@@ -11,7 +11,7 @@ export async function withNetwork(
 ): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
   try {
-    const layout = await networkUp({ ...options, env: options.env ?? {}, dataDir, basePort: await freeBasePort(options.peers) });
+    const layout = await networkUp({ ...options, env: options.env ?? {}, dataDir, basePort: await freeBasePort(options.peers), ownedBy: process.pid });
     await body(layout, dataDir);
   } finally {
     await networkDown(dataDir).catch(() => undefined);

@@ -115,7 +115,7 @@ async function withPbft(variant: Variant, caUrl: string | undefined, body: (layo
     const peerEnv = secure
       ? Object.fromEntries(VALIDATORS.map(([id, secret], i) => [`vp${i}`, { CORE_SECURITY_ENROLLID: id, CORE_SECURITY_ENROLLSECRET: secret }]))
       : {};
-    const layout = await networkUp({ peers: 4, consensus: 'pbft', dataDir, basePort: await freeBasePort(4), env, peerEnv });
+    const layout = await networkUp({ peers: 4, consensus: 'pbft', dataDir, basePort: await freeBasePort(4), env, peerEnv, ownedBy: process.pid });
     if (secure) {
       for (const [i, peer] of layout.peers.entries()) {
         const [user, secret] = USERS[i]!;

@@ -65,6 +65,8 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
       basePort: await freeBasePort(options.peers),
       env: options.env ?? {},
       ...(options.progress ? { progress: options.progress } : {}),
+      // A bench that dies (Ctrl-C, a crash, its output closed) must not leave its peers running.
+      ownedBy: process.pid,
     });
     return {
       layout,

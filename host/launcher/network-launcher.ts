@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMemberList, loadOrCreatePeerIdentity } from '../../network/transport/index.ts';
 import { RestClient } from '../rest/client.ts';
+import { OWNER_PID_ENV } from './owner-watch.ts';
 
 export const NETWORK_FILE = 'network.json';
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -55,6 +56,12 @@ export interface UpOptions {
   progress?: (line: string) => void;
   /** Milliseconds to wait for each peer's REST API. */
   readyTimeoutMs?: number;
+  /**
+   * Tie the peers to this process (benches and tests pass their own pid): they stop by
+   * themselves once it is gone (owner-watch.ts). Not kept in the layout; peers this process
+   * restarts with startPeer stay tied to it.
+   */
+  ownedBy?: number;
 }
 
 export class NetworkError extends Error {
@@ -195,13 +202,22 @@ async function writeLayout(dataDir: string, layout: NetworkLayout): Promise<void
 }
 
 /** Starts one peer process, detached, logging to its log file. */
+/** Owner pid of each network (by data directory) this process started with `ownedBy`. */
+const owners = new Map<string, number>();
+
+function ownerEnv(dataDir: string): Record<string, string> {
+  const owner = owners.get(resolve(dataDir));
+  return owner === undefined ? {} : { [OWNER_PID_ENV]: String(owner) };
+}
+
 async function spawnPeer(layout: NetworkLayout, peer: PeerLayout, extraEnv: Record<string, string> = {}): Promise<number> {
   await mkdir(peer.dataDir, { recursive: true });
   const log = openSync(peer.logFile, 'a');
   try {
     const child = spawn(process.execPath, [CLI_MAIN, 'node', 'start'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...peerEnvironment(layout, peer), ...extraEnv, CORE_LOGGING_FORMAT: process.env.CORE_LOGGING_FORMAT ?? 'text' },
+      // An owner is only ever the one this launcher names: never one inherited from its own environment.
+      env: { ...process.env, [OWNER_PID_ENV]: undefined, ...peerEnvironment(layout, peer), ...extraEnv, CORE_LOGGING_FORMAT: process.env.CORE_LOGGING_FORMAT ?? 'text' },
       detached: true,
       stdio: ['ignore', log, log],
     });
@@ -241,6 +257,8 @@ export async function networkUp(options: UpOptions): Promise<NetworkLayout> {
     await mkdir(resolve(options.dataDir), { recursive: true });
     progress(`Laying out ${layout.peers.length} ${layout.consensus} peers in ${resolve(options.dataDir)}`);
   }
+  if (options.ownedBy !== undefined) owners.set(resolve(options.dataDir), options.ownedBy);
+  else owners.delete(resolve(options.dataDir));
   await ensureIdentities(layout);
   for (const peer of layout.peers) {
     if (alive(peer.pid)) continue;
@@ -254,7 +272,7 @@ export async function networkUp(options: UpOptions): Promise<NetworkLayout> {
       progress(`${peer.id} already running (pid ${peer.pid})`);
       continue;
     }
-    peer.pid = await spawnPeer(layout, peer);
+    peer.pid = await spawnPeer(layout, peer, ownerEnv(options.dataDir));
     progress(`${peer.id} starting (pid ${peer.pid}), log ${peer.logFile}`);
   }
   await writeLayout(options.dataDir, layout);
@@ -312,7 +330,7 @@ export async function startPeer(dataDir: string, id: string, readyTimeoutMs = 60
   const layout = await readLayout(dataDir);
   const peer = findPeer(layout, id);
   if (!alive(peer.pid)) {
-    peer.pid = await spawnPeer(layout, peer);
+    peer.pid = await spawnPeer(layout, peer, ownerEnv(dataDir));
     await writeLayout(dataDir, layout);
   }
   await waitReady(peer, readyTimeoutMs);

@@ -35,6 +35,8 @@ export async function startNetwork(options: {
     env: options.env ?? {},
     ...(options.peerEnv ? { peerEnv: options.peerEnv } : {}),
     readyTimeoutMs: 60_000,
+    // A test process that dies (a timeout, Ctrl-C) takes its peers with it.
+    ownedBy: process.pid,
   });
   return {
     layout,

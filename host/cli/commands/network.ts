@@ -123,6 +123,8 @@ export function registerNetworkCommands(program: Command, context: CliContext): 
         dataDir: flags.data,
         basePort: integer(flags.basePort, '--base-port'),
         progress: (line) => context.io.stderr(line),
+        // An attached network lives as long as this command, even if it is killed without a chance to stop it.
+        ...(flags.attach ? { ownedBy: process.pid } : {}),
       });
       printLayout(layout, context, flags.data);
       if (flags.example02) await runExample02Demo(layout, (line) => context.io.stdout(line));

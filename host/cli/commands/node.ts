@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createLogger } from '../../logging.ts';
+import { ownerPidFrom, watchOwner } from '../../launcher/owner-watch.ts';
 import { RestClient } from '../../rest/client.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliContext } from '../context.ts';
@@ -54,6 +55,12 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
     .option('--peer-chaincodedev', 'accepted for Fabric compatibility; weft runs chaincode inside the peer, so there is no dev mode')
     .action(async () => {
       const config = context.config();
+      let owner: number | undefined;
+      try {
+        owner = ownerPidFrom(context.env);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
       const logger = createLogger({
         level: config.string('logging.level') || 'info',
         format: (context.env.CORE_LOGGING_FORMAT as 'json' | 'text' | undefined) ?? undefined,
@@ -66,17 +73,19 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
       context.io.stdout(`Peer ${peer.id} started: REST ${peer.restUrl ?? 'disabled'}, data ${peer.dataDir}`);
       await new Promise<void>((resolveStop) => {
         let stopping = false;
-        const stop = (signal: string): void => {
+        const stop = (reason: string): void => {
           if (stopping) return;
           stopping = true;
-          logger.notice(`Received ${signal}, stopping`);
+          logger.notice(`Stopping: ${reason}`);
           peer.stop().then(resolveStop, (error: Error) => {
             logger.error('Error while stopping', { error: error.message });
             resolveStop();
           });
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('received SIGINT'));
+        process.once('SIGTERM', () => stop('received SIGTERM'));
+        // A bench or test that started this peer for itself and died must not leave it running.
+        if (owner !== undefined) watchOwner(owner, () => stop(`process ${owner}, which started this peer, is gone`));
       });
     });
 
