@@ -24,8 +24,9 @@ import { renderBenchSvg } from '../host/bench/svg-plot.ts';
 import { DEFAULT_WORKLOAD_OPTIONS, type WorkloadName, type WorkloadOptions } from '../host/bench/workloads.ts';
 import { VERSION } from '../host/cli/program.ts';
 import { createProgress } from '../host/progress.ts';
+import { benchArgs } from './bench-args.ts';
 
-const QUICK = process.argv.includes('--quick');
+const { quick: QUICK } = benchArgs(import.meta.url, "BLOCKBENCH's workloads (YCSB, Smallbank, DoNothing, IOHeavy, CPUHeavy) against networks it starts: maxima, the goal rates, scalability (4, 7, 10 peers) and a fault run; a report and a plot in bench/results/.");
 const DURATION_S = QUICK ? 5 : 15;
 const WARMUP_S = QUICK ? 1 : 3;
 const FAULT_DURATION_S = 40;

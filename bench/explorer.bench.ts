@@ -16,8 +16,9 @@ import { registerMetricsRoute } from '../host/metrics/metrics-route.ts';
 import { PeerEvents } from '../host/peer/events.ts';
 import { ChaincodeInvocationSpecCodec, TransactionType, emptyChaincodeSpec, emptyTransaction, type Block, type Transaction } from '../host/protocol/messages.ts';
 import { buildRestServer, type PeerApi } from '../host/rest/server.ts';
+import { benchArgs } from './bench-args.ts';
 
-const BLOCKS = process.argv.includes('--quick') ? 10_000 : 100_000;
+const BLOCKS = benchArgs(import.meta.url, "The explorer's routes on a real ledger of 100,000 blocks (10,000 with --quick).").quick ? 10_000 : 100_000;
 const BATCH = 1_000;
 const REPEAT = 50;
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -78,7 +79,8 @@ try {
   const cases: Array<[string, (i: number) => string]> = [
     ['latest 20 block summaries', () => '/weft/blocks?count=20'],
     ['20 block summaries deep in the chain', (i) => `/weft/blocks?from=${1_000 + i * 37}&count=20`],
-    ['100 block summaries deep in the chain', (i) => `/weft/blocks?from=${BLOCKS / 2 + i * 211}&count=100`],
+    // Pages spread over the second half of the chain, the last one ending inside it (--quick's chain too).
+    ['100 block summaries deep in the chain', (i) => `/weft/blocks?from=${BLOCKS / 2 + i * Math.floor((BLOCKS / 2 - 100) / REPEAT)}&count=100`],
     ['one block, transactions decoded', (i) => `/weft/blocks/${BLOCKS / 4 + i * 13}`],
     ['a transaction by id', (i) => `/weft/transactions/tx-${Math.floor(BLOCKS / 3) + i * 17}-1`],
     ['GET /metrics', () => '/metrics'],

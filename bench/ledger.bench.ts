@@ -13,8 +13,9 @@ import { Ledger } from '../host/ledger/ledger.ts';
 import { StateHashTrie } from '../host/ledger/state-hash.ts';
 import type { BlockInput, WriteSet } from '../host/ledger/types.ts';
 import { emptyTransaction, TransactionType, type Transaction } from '../host/protocol/messages.ts';
+import { benchArgs } from './bench-args.ts';
 
-const QUICK = process.argv.includes('--quick');
+const { quick: QUICK } = benchArgs(import.meta.url, 'The ledger: commits of 500-transaction blocks and state-hash updates at 10k and 1M keys of state, and the open time at 1M keys (100k with --quick).');
 const LARGE_STATE_KEYS = QUICK ? 100_000 : 1_000_000;
 const SMALL_STATE_KEYS = 10_000;
 const TRANSACTIONS_PER_BLOCK = 500;

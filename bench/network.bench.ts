@@ -16,8 +16,9 @@ import { stopPeer } from '../host/launcher/network-launcher.ts';
 import { LeanHttpConnection } from './http-client.ts';
 import { percentile, runInvokeLoad, type LoadResult, type Target } from './load.ts';
 import { runExample02Deploy, withNetwork } from './network-harness.ts';
+import { benchArgs } from './bench-args.ts';
 
-const QUICK = process.argv.includes('--quick');
+const { quick: QUICK } = benchArgs(import.meta.url, 'A local 4-peer PBFT network of real peer processes: committed tx/s, latency, and the time to a new view after the primary stops.');
 const TOTAL = QUICK ? 6_000 : 20_000;
 const WARMUP = QUICK ? 1_500 : 3_000;
 const CONCURRENCIES = QUICK ? [64, 128] : [32, 64, 128, 256];

@@ -7,8 +7,9 @@
 // Goal (issue #2): ≥ 5,000 committed tx/s. Client and peer share this machine's cores.
 import { runExample02Deploy, withNetwork } from './network-harness.ts';
 import { httpCeiling, percentile, runInvokeLoad } from './load.ts';
+import { benchArgs } from './bench-args.ts';
 
-const QUICK = process.argv.includes('--quick');
+const { quick: QUICK } = benchArgs(import.meta.url, 'One real peer process (noops): committed tx/s over REST.');
 const TOTAL = QUICK ? 10_000 : 40_000;
 const CONCURRENCY = 64;
 const GOAL_TPS = 5_000;

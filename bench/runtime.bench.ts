@@ -21,8 +21,9 @@ import type { ExecutionRequest, PreparedChaincode } from '../host/runtime/types.
 import { MockNetwork, readWasm } from '../host/testing/mock-network.ts';
 import { FUEL_PER_TRANSACTION } from '../host/protocol/limits.ts';
 import { chaincode as watChaincode, wat } from '../test/runtime/guest.ts';
+import { benchArgs } from './bench-args.ts';
 
-const QUICK = process.argv.includes('--quick');
+const { quick: QUICK } = benchArgs(import.meta.url, 'The Wasm sandbox: one example02 invoke end to end against plain TypeScript, fuel metering slowdown, deploy time and fuel calibration. Needs the built chaincodes (npm run build).');
 const ROUNDS = QUICK ? 3 : 7;
 const MOVES_PER_ROUND = QUICK ? 10_000 : 50_000;
 const DEPLOYS = QUICK ? 3 : 10;

@@ -19,8 +19,9 @@ import { RestClient } from '../host/rest/client.ts';
 import { readReply, requestBody } from '../host/bench/driver.ts';
 import { LeanHttpConnection } from '../host/bench/http-client.ts';
 import { REPO_ROOT } from '../test/integration/harness.ts';
+import { benchArgs } from './bench-args.ts';
 
-const QUICK = process.argv.includes('--quick');
+const { quick: QUICK } = benchArgs(import.meta.url, 'Committed tx/s of a local 4-peer PBFT network with security on, as a ratio to security off (goal ≥ 0.7): a fresh TCert per transaction, TCert reuse (--reuse, default 100), and privacy on.', ['--reuse']);
 const TOTAL = QUICK ? 2_000 : 8_000;
 const WARMUP = QUICK ? 400 : 1_000;
 const CONCURRENCY = 64;

@@ -17,8 +17,9 @@ import { parseCertificate, readCertFields } from '../host/security/cert-format.t
 import { CertificateVerifier } from '../host/security/cert-verifier.ts';
 import { deriveTCertPrivateKey, publicPoint, verifyBytes } from '../host/security/keys.ts';
 import { signTransaction, verifyTransaction } from '../host/security/transaction-security.ts';
+import { benchArgs } from './bench-args.ts';
 
-const quick = process.argv.includes('--quick');
+const { quick } = benchArgs(import.meta.url, "Membership services' costs: ECDSA P-256 verification (node:crypto and @noble/curves), a validator's check of a signed transaction, signing one and issuing TCerts.");
 const N = quick ? 500 : 3_000;
 
 function rate(label: string, n: number, run: (i: number) => void, warmup = Math.min(50, n)): number {

@@ -23,8 +23,9 @@ import { createLibp2p } from 'libp2p';
 import { FRAME_VERSION } from '../network/transport/frame.ts';
 import { peerIdOf } from '../network/transport/identity.ts';
 import { Libp2pTransport } from '../network/transport/libp2p-transport.ts';
+import { benchArgs } from './bench-args.ts';
 
-const quick = process.argv.includes('--quick');
+const { quick } = benchArgs(import.meta.url, 'Transport figures: signing and verifying a message, request/response and one-way messages over two real libp2p transports, and broadcast to three peers (direct streams against gossipsub).');
 const KiB = 1024;
 
 function timeOps(run: () => void, minMs: number): { perOpUs: number; opsPerSecond: number } {
