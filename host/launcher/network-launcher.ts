@@ -201,7 +201,6 @@ async function writeLayout(dataDir: string, layout: NetworkLayout): Promise<void
   await rename(`${file}.tmp`, file);
 }
 
-/** Starts one peer process, detached, logging to its log file. */
 /** Owner pid of each network (by data directory) this process started with `ownedBy`. */
 const owners = new Map<string, number>();
 
@@ -210,6 +209,7 @@ function ownerEnv(dataDir: string): Record<string, string> {
   return owner === undefined ? {} : { [OWNER_PID_ENV]: String(owner) };
 }
 
+/** Starts one peer process, detached, logging to its log file. */
 async function spawnPeer(layout: NetworkLayout, peer: PeerLayout, extraEnv: Record<string, string> = {}): Promise<number> {
   await mkdir(peer.dataDir, { recursive: true });
   const log = openSync(peer.logFile, 'a');
