@@ -8,6 +8,19 @@ const io = {
   stderr: (line: string) => process.stderr.write(`${line}\n`),
 };
 
+// A reader that goes away (`weft bench … | head`) is an interrupt, as it is for any Unix tool, and
+// not a crash: commands that stop cleanly on Ctrl-C (bench, an attached network) stop the same
+// way, stopping the peers they started; the rest end as they would on Ctrl-C. Later writes to the
+// closed stream are dropped.
+let outputClosed = false;
+const onOutputError = (error: NodeJS.ErrnoException): void => {
+  if (error.code !== 'EPIPE' || outputClosed) return;
+  outputClosed = true;
+  process.kill(process.pid, 'SIGINT');
+};
+process.stdout.on('error', onOutputError);
+process.stderr.on('error', onOutputError);
+
 const { program } = buildCli(io, process.cwd(), process.env);
 try {
   await program.parseAsync(process.argv);

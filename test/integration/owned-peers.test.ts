@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeBasePort, networkDown, networkUp } from '../../host/launcher/network-launcher.ts';
+import { freeBasePort, networkDown, networkStatus, networkUp } from '../../host/launcher/network-launcher.ts';
 import { OWNER_PID_ENV, processExists } from '../../host/launcher/owner-watch.ts';
-import { eventually } from './harness.ts';
+import { eventually, REPO_ROOT } from './harness.ts';
 
 /** WEFT_OWNER_PID in a running process's environment (Linux's /proc), or undefined. */
 function ownerInEnvironment(pid: number): string | undefined {
@@ -41,6 +41,26 @@ test('a peer whose owner dies stops by itself; resumed without an owner, it stay
     assert.equal(ownerInEnvironment(resumedPid), undefined, 'the owner is not kept in the layout');
   } finally {
     owner.kill('SIGKILL');
+    await networkDown(dataDir).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('weft bench whose output reader goes away stops as on Ctrl-C: its network is stopped, exit code 130', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'weft-epipe-'));
+  try {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'host', 'cli', 'main.ts'), 'bench', 'donothing', 'ycsb', '--records', '100', '--peers', '1', '--consensus', 'noops', '--duration', '1', '--warmup', '0', '--data', dataDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Read the first workload's figures, then close the pipe as `| head` would.
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /Interrupted: stopping the load and the network/);
+    const peers = await networkStatus(dataDir);
+    assert.deepEqual(peers.map((p) => p.running), [false], 'the peer the bench started is stopped');
+  } finally {
     await networkDown(dataDir).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }
