@@ -1,7 +1,9 @@
 // The command line every standalone bench (`node bench/<name>.bench.ts`) accepts: --quick for a
 // shorter run, --help, and the flags a bench adds. A bench takes minutes and may start a network,
-// so a mistyped or unknown argument stops it before it starts instead of being ignored.
+// so a mistyped or unknown argument stops it before it starts instead of being ignored; and once
+// it runs, Ctrl-C cleans up what it started (host/bench/cleanups.ts).
 import { basename } from 'node:path';
+import { cleanUpOnInterrupt } from '../host/bench/cleanups.ts';
 
 export interface BenchArgs {
   quick: boolean;
@@ -31,6 +33,8 @@ export function benchArgs(file: string, description: string, valued: readonly st
     }
     return fail(`unknown argument ${JSON.stringify(arg)}`, name);
   }
+  // Ctrl-C stops the networks the bench started and removes their directories before it exits.
+  cleanUpOnInterrupt();
   return { quick: args.includes('--quick') };
 }
 

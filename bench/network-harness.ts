@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanupUntilDone } from '../host/bench/cleanups.ts';
 import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
 
 export async function withNetwork(
@@ -10,12 +11,17 @@ export async function withNetwork(
   body: (layout: NetworkLayout, dataDir: string) => Promise<void>,
 ): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
+  const cleanup = async (): Promise<void> => {
+    await networkDown(dataDir).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const done = cleanupUntilDone(cleanup);
   try {
     const layout = await networkUp({ ...options, env: options.env ?? {}, dataDir, basePort: await freeBasePort(options.peers), ownedBy: process.pid });
     await body(layout, dataDir);
   } finally {
-    await networkDown(dataDir).catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
+    done();
+    await cleanup();
   }
 }
 

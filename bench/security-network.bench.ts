@@ -20,6 +20,7 @@ import { readReply, requestBody } from '../host/bench/driver.ts';
 import { LeanHttpConnection } from '../host/bench/http-client.ts';
 import { REPO_ROOT } from '../test/integration/harness.ts';
 import { benchArgs } from './bench-args.ts';
+import { cleanupUntilDone } from '../host/bench/cleanups.ts';
 
 const { quick: QUICK } = benchArgs(import.meta.url, 'Committed tx/s of a local 4-peer PBFT network with security on, as a ratio to security off (goal ≥ 0.7): a fresh TCert per transaction, TCert reuse (--reuse, default 100), and privacy on.', ['--reuse']);
 const TOTAL = QUICK ? 2_000 : 8_000;
@@ -103,6 +104,11 @@ async function load(layout: NetworkLayout, name: string, total: number, secure: 
 
 async function withPbft(variant: Variant, caUrl: string | undefined, body: (layout: NetworkLayout, name: string) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-secnet-'));
+  const cleanup = async (): Promise<void> => {
+    await networkDown(dataDir).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const done = cleanupUntilDone(cleanup);
   const secure = variant.secure;
   try {
     const env: Record<string, string> = secure
@@ -141,8 +147,8 @@ async function withPbft(variant: Variant, caUrl: string | undefined, body: (layo
     if (status.status !== 'committed') throw new Error(`deploy did not commit: ${JSON.stringify(status)}`);
     await body(layout, name);
   } finally {
-    await networkDown(dataDir).catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
+    done();
+    await cleanup();
   }
 }
 
@@ -162,6 +168,7 @@ const results = new Map<string, Run>();
 for (const variant of VARIANTS) {
   // Each secure run has membership services of its own: enrollment secrets are single-use.
   const caDir = await mkdtemp(join(tmpdir(), 'weft-secnet-ca-'));
+  const caDone = cleanupUntilDone(() => rm(caDir, { recursive: true, force: true }));
   const ca = variant.secure ? await Membersrvc.start({ address: '127.0.0.1:0', storeDir: join(caDir, 'store') }) : undefined;
   try {
     await withPbft(variant, ca?.url, async (layout, name) => {
@@ -176,6 +183,7 @@ for (const variant of VARIANTS) {
     });
   } finally {
     await ca?.stop();
+    caDone();
     await rm(caDir, { recursive: true, force: true });
   }
 }

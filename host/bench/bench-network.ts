@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeBasePort, networkDown, networkUp, startPeer, stopPeer, type NetworkLayout } from '../launcher/network-launcher.ts';
 import type { BenchTarget } from './driver.ts';
+import { cleanupUntilDone } from './cleanups.ts';
 
 /** Event hub port = REST port + this, as the launcher lays peers out (Fabric's 7050 / 7053). */
 export const EVENTS_PORT_OFFSET = 3;
@@ -53,9 +54,15 @@ export interface BenchNetworkOptions {
 export async function startBenchNetwork(options: BenchNetworkOptions): Promise<BenchNetwork> {
   const keep = options.dataDir !== undefined;
   const dataDir = keep ? resolve(options.dataDir!) : await mkdtemp(join(tmpdir(), 'weft-bench-'));
-  const down = async (): Promise<void> => {
+  const stopAndRemove = async (): Promise<void> => {
     await networkDown(dataDir).catch(() => undefined);
     if (!keep) await rm(dataDir, { recursive: true, force: true });
+  };
+  // Until it is downed: what an interrupted standalone bench undoes (cleanups.ts).
+  const done = cleanupUntilDone(stopAndRemove);
+  const down = async (): Promise<void> => {
+    done();
+    await stopAndRemove();
   };
   try {
     const layout = await networkUp({

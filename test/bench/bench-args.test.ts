@@ -1,9 +1,13 @@
 // A standalone bench answers --help and refuses an argument it does not know, before it starts
-// any work (a bench can take minutes and start a network).
+// any work (a bench can take minutes and start a network); Ctrl-C undoes what it started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processExists } from '../../host/launcher/owner-watch.ts';
 import { REPO_ROOT } from '../integration/harness.ts';
 
 function runBench(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -25,4 +29,33 @@ test('--help prints the usage and exits 0; an unknown argument or a flag without
   const missing = await runBench('security-network.bench.ts', ['--reuse']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--reuse needs a value/);
+});
+
+test('Ctrl-C during a standalone bench stops the network it started and removes its directory, exit 130', { skip: process.platform === 'win32' && 'signals' }, async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'weft-interrupt-'));
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'peer.bench.ts'), '--quick'], { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    // Wait for the bench's network: its directory under TMPDIR and a running peer in its layout.
+    let peerPid: number | undefined;
+    for (const deadline = Date.now() + 60_000; peerPid === undefined && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      const dir = (await readdir(tmp)).find((name) => name.startsWith('weft-bench-'));
+      if (dir === undefined) continue;
+      const layout = await readFile(join(tmp, dir, 'network.json'), 'utf8').then((text) => JSON.parse(text) as { peers: Array<{ pid?: number }> }, () => undefined);
+      const pid = layout?.peers[0]?.pid;
+      if (pid !== undefined && processExists(pid)) peerPid = pid;
+    }
+    assert.ok(peerPid !== undefined, `the bench never started its peer: ${stderr}`);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /SIGINT: stopping the networks this bench started/);
+    assert.equal(processExists(peerPid), false, 'the peer is stopped');
+    assert.deepEqual((await readdir(tmp)).filter((name) => name.startsWith('weft-bench-')), [], 'its directory is removed');
+  } finally {
+    child.kill('SIGKILL');
+    await rm(tmp, { recursive: true, force: true });
+  }
 });
