@@ -54,28 +54,57 @@ function prefixed(prefix: number[], rest: Uint8Array): Uint8Array {
   return key;
 }
 
+// Big-endian integers are written and read byte by byte, not through a DataView: asking a small
+// Uint8Array for its .buffer makes V8 move it off the heap (a malloc, an ArrayBuffer, and later
+// a sweep), which cost ~0.3 µs per u64 and ~0.7 µs per transaction location against ~0.03 µs.
+
+/** Writes a non-negative integer below 2^32 big-endian at `offset`. */
+function writeU32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = value >>> 16;
+  bytes[offset + 2] = value >>> 8;
+  bytes[offset + 3] = value;
+}
+
+/** Writes a safe non-negative integer as u64 big-endian at `offset`. */
+function writeU64(bytes: Uint8Array, offset: number, value: number): void {
+  writeU32(bytes, offset, Math.floor(value / 0x1_0000_0000));
+  writeU32(bytes, offset + 4, value >>> 0);
+}
+
+function checkU32(value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new RangeError(`not a u32: ${value}`);
+}
+
+function checkU64(value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a u64 this ledger can hold (a safe non-negative integer): ${value}`);
+}
+
 export function u64(value: number): Uint8Array {
+  checkU64(value);
   const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigUint64(0, BigInt(value));
+  writeU64(bytes, 0, value);
   return bytes;
 }
 
 export function readU64(bytes: Uint8Array, offset = 0): number {
   if (bytes.length < offset + 8) throw new RangeError('u64 out of bounds');
-  const value = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('u64 above MAX_SAFE_INTEGER');
-  return Number(value);
+  const high = readU32(bytes, offset);
+  // MAX_SAFE_INTEGER is 2^53 - 1: the high word must stay below 2^21.
+  if (high >= 0x20_0000) throw new RangeError('u64 above MAX_SAFE_INTEGER');
+  return high * 0x1_0000_0000 + readU32(bytes, offset + 4);
 }
 
 export function u32(value: number): Uint8Array {
+  checkU32(value);
   const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value);
+  writeU32(bytes, 0, value);
   return bytes;
 }
 
 export function readU32(bytes: Uint8Array, offset = 0): number {
   if (bytes.length < offset + 4) throw new RangeError('u32 out of bounds');
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset);
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
 }
 
 // ---- blockchain ----
@@ -95,7 +124,8 @@ export function stateKey(generation: number, compositeKeyBytes: Uint8Array): Uin
   const key = new Uint8Array(STATE_DATA_HEADER_BYTES + compositeKeyBytes.length);
   key[0] = PREFIX_STATE;
   key[1] = STATE_DATA;
-  new DataView(key.buffer).setUint32(2, generation);
+  checkU32(generation);
+  writeU32(key, 2, generation);
   key.set(compositeKeyBytes, STATE_DATA_HEADER_BYTES);
   return key;
 }
@@ -148,9 +178,11 @@ export function txidIndexKey(txid: string): Uint8Array {
 }
 
 export function encodeTxLocation(blockNumber: number, index: number): Uint8Array {
+  checkU64(blockNumber);
+  checkU32(index);
   const bytes = new Uint8Array(12);
-  bytes.set(u64(blockNumber), 0);
-  bytes.set(u32(index), 8);
+  writeU64(bytes, 0, blockNumber);
+  writeU32(bytes, 8, index);
   return bytes;
 }
 
