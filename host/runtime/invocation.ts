@@ -5,7 +5,7 @@
 // (component model) only move bytes in and out of guest memory and charge for them.
 import { AbiError, HashAlgorithm, LogLevel, type EntryPoint } from './abi.ts';
 import { HostTrap, TrapMessage } from './host-trap.ts';
-import { argsProblem, decodeArgs, encodeArgs } from './args-codec.ts';
+import { argsProblem, decodeArgs, encodeArgs, writeU32LE } from './args-codec.ts';
 import { decodeUtf8Lenient, encodeUtf8 } from './utf8.ts';
 import { StateOverlay } from './state-overlay.ts';
 import { HostStore, type FrameStore } from './frame-store.ts';
@@ -285,7 +285,7 @@ export class Frame {
     const [key, value] = next.value;
     const keyBytes = encodeUtf8(key);
     const record = new Uint8Array(U32_BYTES + keyBytes.length + value.length);
-    new DataView(record.buffer).setUint32(0, keyBytes.length, true);
+    writeU32LE(record, 0, keyBytes.length);
     record.set(keyBytes, U32_BYTES);
     record.set(value, U32_BYTES + keyBytes.length);
     return this.#give(record);
