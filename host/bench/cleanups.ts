@@ -36,6 +36,14 @@ export function cleanUpOnInterrupt(say: (line: string) => void = (line) => proce
     if (interrupted) process.exit(130);
     interrupted = true;
     say(`${signal}: stopping the networks this bench started (again to exit at once)…`);
+    // The interrupted work fails as its network goes away under it: that is expected now, and
+    // must neither end the process before the cleanups are done nor pass for the run's outcome.
+    let reported = false;
+    process.on('uncaughtException', (error) => {
+      if (reported) return;
+      reported = true;
+      say(`(the interrupted run stopped with: ${error instanceof Error ? error.message : String(error)})`);
+    });
     void runPendingCleanups(CLEANUP_TIMEOUT_MS).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
