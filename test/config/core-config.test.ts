@@ -1,7 +1,7 @@
 // core.yaml loading with CORE_* overrides (Fabric's viper semantics), durations and addresses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreConfig, ConfigError } from '../../host/config/core-config.ts';
@@ -37,8 +37,9 @@ test('a bad value in the environment is a clear error naming the variable', () =
   assert.throws(() => CoreConfig.load({ env: { CORE_SECURITY_ENABLED: 'perhaps' } }), /CORE_SECURITY_ENABLED must be true or false/);
 });
 
-test('a user file overrides defaults; the environment overrides the file; explicit overrides win', () => {
+test('a user file overrides defaults; the environment overrides the file; explicit overrides win', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'core.yaml');
   writeFileSync(file, 'peer:\n  id: fromfile\n  networkId: mynet\nrest:\n  address: 127.0.0.1:9000\n');
   const config = CoreConfig.load({ file, env: { CORE_REST_ADDRESS: '127.0.0.1:9001' }, overrides: { 'peer.networkId': 'cli' } });
@@ -48,8 +49,9 @@ test('a user file overrides defaults; the environment overrides the file; explic
   assert.equal(config.string('peer.validator.consensus.plugin'), 'noops');
 });
 
-test('unreadable or invalid files are clear errors', () => {
+test('unreadable or invalid files are clear errors', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   assert.throws(() => CoreConfig.load({ file: join(dir, 'missing.yaml'), env: {} }), /Cannot read config file/);
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'peer: [unclosed');
