@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMemberList, loadOrCreatePeerIdentity } from '../../network/transport/index.ts';
 import { RestClient } from '../rest/client.ts';
+import { processExists } from '../process-exists.ts';
 import { OWNER_PID_ENV } from './owner-watch.ts';
 
 export const NETWORK_FILE = 'network.json';
@@ -69,13 +70,7 @@ export class NetworkError extends Error {
 }
 
 function alive(pid: number | undefined): pid is number {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== undefined && processExists(pid);
 }
 
 async function portFree(port: number): Promise<boolean> {

@@ -6,6 +6,7 @@
 // cores, and the next run would meet them. Such a launcher passes its own pid in WEFT_OWNER_PID,
 // and the peer polls that pid. The pid is given at spawn time and never written into the
 // network's layout, so a network resumed later with `weft network up` is tied to nothing.
+import { processExists } from '../process-exists.ts';
 
 /** Environment variable naming the process a peer belongs to. */
 export const OWNER_PID_ENV = 'WEFT_OWNER_PID';
@@ -20,16 +21,6 @@ export function ownerPidFrom(env: Readonly<Record<string, string | undefined>>):
   const pid = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(pid) || pid < 1) throw new Error(`${OWNER_PID_ENV} must be a process id (a positive integer), got ${JSON.stringify(raw)}`);
   return pid;
-}
-
-/** True while a process with this pid exists (a process owned by another user counts). */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

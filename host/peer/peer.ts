@@ -15,6 +15,7 @@ import { Ledger } from '../ledger/ledger.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { registerMetricsRoute } from '../metrics/metrics-route.ts';
 import { PeerMetrics } from '../metrics/peer-metrics.ts';
+import { processExists } from '../process-exists.ts';
 import { TransactionCodec, type Block, type BlockchainInfo, type ChaincodeSpec, type Transaction } from '../protocol/messages.ts';
 import { buildRestServer, type PeerApi, type PeerEndpoint, type TransactionStatus } from '../rest/server.ts';
 import { ChaincodeRuntime } from '../runtime/runtime.ts';
@@ -40,15 +41,6 @@ export interface PeerOptions {
 
 export class PeerAlreadyRunningError extends Error {
   override name = 'PeerAlreadyRunningError';
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class Peer implements PeerApi {
@@ -229,7 +221,7 @@ export class Peer implements PeerApi {
   async #claimPidFile(): Promise<void> {
     try {
       const pid = Number((await readFile(this.pidFile, 'utf8')).trim());
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid !== process.pid && processExists(pid)) {
         throw new PeerAlreadyRunningError(`A peer is already running on ${this.dataDir} (pid ${pid})`);
       }
     } catch (error) {

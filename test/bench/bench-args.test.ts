@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processExists } from '../../host/launcher/owner-watch.ts';
+import { processExists } from '../../host/process-exists.ts';
 import { REPO_ROOT } from '../integration/harness.ts';
 
 function runBench(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeBasePort, networkDown, networkStatus, networkUp } from '../../host/launcher/network-launcher.ts';
-import { OWNER_PID_ENV, processExists } from '../../host/launcher/owner-watch.ts';
+import { OWNER_PID_ENV } from '../../host/launcher/owner-watch.ts';
+import { processExists } from '../../host/process-exists.ts';
 import { eventually, REPO_ROOT } from './harness.ts';
 
 /** WEFT_OWNER_PID in a running process's environment (Linux's /proc), or undefined. */

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { OWNER_PID_ENV, ownerPidFrom, processExists, watchOwner } from '../../host/launcher/owner-watch.ts';
+import { OWNER_PID_ENV, ownerPidFrom, watchOwner } from '../../host/launcher/owner-watch.ts';
+import { processExists } from '../../host/process-exists.ts';
 
 test('ownerPidFrom: unset or empty means no owner; anything but a positive integer is refused by name', () => {
   assert.equal(ownerPidFrom({}), undefined);
