@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise';
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto';
+import { sameBytes } from '../../host/ledger/bytes.ts';
 
 const ALGORITHM = 'chacha20-poly1305';
 const TAG_BYTES = 16;
@@ -33,12 +34,6 @@ function keyObject(k: Uint8Array): KeyObject {
   const entry = { bytes: Uint8Array.from(k), key: createSecretKey(k) };
   keys.set(k, entry);
   return entry.key;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function seal(plaintext: Bytes, nonce: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
