@@ -2,21 +2,15 @@
 // any work (a bench can take minutes and start a network); Ctrl-C undoes what it started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processExists } from '../../host/process-exists.ts';
-import { REPO_ROOT } from '../integration/harness.ts';
+import { eventually, REPO_ROOT, runScript } from '../integration/harness.ts';
 
-function runBench(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO_ROOT, 'bench', file), ...args], { cwd: REPO_ROOT, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+const runBench = (file: string, args: string[]) => runScript(join(REPO_ROOT, 'bench', file), args);
 
 test('--help prints the usage and exits 0; an unknown argument or a flag without its value exits 1, naming it', async () => {
   const help = await runBench('security-network.bench.ts', ['--help']);
@@ -38,15 +32,14 @@ test('Ctrl-C during a standalone bench stops the network it started and removes 
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {
     // Wait for the bench's network: its directory under TMPDIR and a running peer in its layout.
-    let peerPid: number | undefined;
-    for (const deadline = Date.now() + 60_000; peerPid === undefined && Date.now() < deadline; ) {
-      await new Promise((r) => setTimeout(r, 200));
+    const runningPeer = async (): Promise<number | undefined> => {
       const dir = (await readdir(tmp)).find((name) => name.startsWith('weft-bench-'));
-      if (dir === undefined) continue;
+      if (dir === undefined) return undefined;
       const layout = await readFile(join(tmp, dir, 'network.json'), 'utf8').then((text) => JSON.parse(text) as { peers: Array<{ pid?: number }> }, () => undefined);
       const pid = layout?.peers[0]?.pid;
-      if (pid !== undefined && processExists(pid)) peerPid = pid;
-    }
+      return pid !== undefined && processExists(pid) ? pid : undefined;
+    };
+    const peerPid = await eventually(runningPeer, (pid) => pid !== undefined, 60_000, 200).catch(() => undefined);
     assert.ok(peerPid !== undefined, `the bench never started its peer: ${stderr}`);
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];

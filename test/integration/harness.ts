@@ -62,8 +62,13 @@ export interface CliResult {
 
 /** Runs `weft <args>` as its own process (the same entry point a user's shell runs). */
 export function weft(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runScript(CLI_MAIN, args, env);
+}
+
+/** Runs a script of this repository (the CLI, a bench) with Node, in the repository's root. */
+export function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolveRun) => {
-    execFile(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolveRun({ code, stdout, stderr });
     });
