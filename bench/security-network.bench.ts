@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { totalCpuSeconds } from '../host/bench/process-cpu.ts';
 import { buildChaincode } from '../host/chaincode/build.ts';
-import { freeBasePort, networkDown, networkUp, type NetworkLayout } from '../host/launcher/network-launcher.ts';
+import type { NetworkLayout } from '../host/launcher/network-launcher.ts';
+import { startBenchNetwork } from '../host/bench/bench-network.ts';
 import { Membersrvc } from '../host/membersrvc/membersrvc.ts';
 import { RestClient } from '../host/rest/client.ts';
 import { readReply, requestBody } from '../host/bench/driver.ts';
@@ -103,26 +104,21 @@ async function load(layout: NetworkLayout, name: string, total: number, secure: 
 }
 
 async function withPbft(variant: Variant, caUrl: string | undefined, body: (layout: NetworkLayout, name: string) => Promise<void>): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'weft-secnet-'));
-  const cleanup = async (): Promise<void> => {
-    await networkDown(dataDir).catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  const done = cleanupUntilDone(cleanup);
   const secure = variant.secure;
+  const env: Record<string, string> = secure
+    ? {
+        CORE_SECURITY_ENABLED: 'true',
+        CORE_PEER_PKI_ECA_PADDR: caUrl ?? '',
+        CORE_SECURITY_TCERTBATCH_REUSE: String(variant.reuse),
+        CORE_SECURITY_PRIVACY: String(variant.privacy),
+      }
+    : {};
+  const peerEnv = secure
+    ? Object.fromEntries(VALIDATORS.map(([id, secret], i) => [`vp${i}`, { CORE_SECURITY_ENROLLID: id, CORE_SECURITY_ENROLLSECRET: secret }]))
+    : {};
+  const network = await startBenchNetwork({ peers: 4, consensus: 'pbft', env, peerEnv });
+  const layout = network.layout;
   try {
-    const env: Record<string, string> = secure
-      ? {
-          CORE_SECURITY_ENABLED: 'true',
-          CORE_PEER_PKI_ECA_PADDR: caUrl ?? '',
-          CORE_SECURITY_TCERTBATCH_REUSE: String(variant.reuse),
-          CORE_SECURITY_PRIVACY: String(variant.privacy),
-        }
-      : {};
-    const peerEnv = secure
-      ? Object.fromEntries(VALIDATORS.map(([id, secret], i) => [`vp${i}`, { CORE_SECURITY_ENROLLID: id, CORE_SECURITY_ENROLLSECRET: secret }]))
-      : {};
-    const layout = await networkUp({ peers: 4, consensus: 'pbft', dataDir, basePort: await freeBasePort(4), env, peerEnv, ownedBy: process.pid });
     if (secure) {
       for (const [i, peer] of layout.peers.entries()) {
         const [user, secret] = USERS[i]!;
@@ -147,8 +143,7 @@ async function withPbft(variant: Variant, caUrl: string | undefined, body: (layo
     if (status.status !== 'committed') throw new Error(`deploy did not commit: ${JSON.stringify(status)}`);
     await body(layout, name);
   } finally {
-    done();
-    await cleanup();
+    await network.down();
   }
 }
 

@@ -1,4 +1,4 @@
-// Networks `weft bench` starts for itself: N peer processes through the launcher, in a
+// Networks `weft bench` and the benches start for themselves: N peer processes through the launcher, in a
 // temporary directory (or one given) on free ports, with helpers to stop and restart a peer (the
 // fault run) and to tear everything down. Also: targets given as addresses (--peer).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -46,6 +46,8 @@ export interface BenchNetworkOptions {
   consensus: 'pbft' | 'noops';
   /** CORE_* settings for every peer. */
   env?: Record<string, string>;
+  /** CORE_* settings of single peers, by id (e.g. each validator's enrollment). */
+  peerEnv?: Record<string, Record<string, string>>;
   /** Keep the network's data here (otherwise a temporary directory, removed afterwards). */
   dataDir?: string | undefined;
   progress?: (line: string) => void;
@@ -71,6 +73,7 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
       dataDir,
       basePort: await freeBasePort(options.peers),
       env: options.env ?? {},
+      ...(options.peerEnv ? { peerEnv: options.peerEnv } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
       // A bench that dies (Ctrl-C, a crash, its output closed) must not leave its peers running.
       ownedBy: process.pid,
